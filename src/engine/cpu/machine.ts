@@ -1,0 +1,400 @@
+/**
+ * The emulated machine: 1 to 8 harts, RAM, boot ROM, CLINT, PLIC and an NS16550A UART on one
+ * physical bus, run deterministically on one host thread.
+ *
+ * Determinism: harts are interleaved in fixed quanta of `quantum` cycles, always in hart order.
+ * One instruction is one cycle; a hart in WFI spends its quantum idle. Virtual time is derived
+ * from cycles only: `mtime = floor(cycle * timebaseHz / cpuHz) + offset`. A hart's run is cut
+ * short exactly when its timer compare is reached, so timer interrupts arrive at the same
+ * instruction every time. External input (UART bytes) is queued with a virtual timestamp and
+ * delivered at round boundaries. Same ELF, same inputs: same execution, which `stateHash`
+ * makes checkable.
+ *
+ * When every hart waits in WFI, time jumps straight to the next timer compare or input event
+ * (nothing else can wake a hart), so idle guests cost no host time.
+ */
+import {
+  BOOT_ROM_BASE,
+  BOOT_ROM_SIZE,
+  Bus,
+  CLINT_BASE,
+  PAGE_CODE,
+  PAGE_RESERVED,
+  PLIC_BASE,
+  RAM_BASE,
+  UART0_BASE,
+  UART0_IRQ,
+  type StoreObserver,
+} from './bus';
+import { Clint } from './clint';
+import { DECODED_PAGE_WORDS } from './decode';
+import type { StateValue } from './device';
+import { Hart, MEIP, MSIP, MTIP, SEIP, type HartHost } from './hart';
+import { encodeFields, OPCODE_BY_NAME, type Fields } from './opcodes';
+import { Plic } from './plic';
+import { Uart16550 } from './uart16550';
+
+export interface MachineConfig {
+  /** Number of harts, 1..8. */
+  harts: number;
+  /** RAM size in bytes (multiple of 4 KiB). Default 128 MiB. */
+  ramSize: number;
+  /** Instructions per second of virtual time (one instruction per cycle). Default 100 MHz. */
+  cpuHz: number;
+  /** mtime frequency; must divide cpuHz. Default 10 MHz. */
+  timebaseHz: number;
+  /** Cycles each hart runs before the next one gets its turn. Default 1000. */
+  quantum: number;
+  /** PLIC interrupt sources (>= 32). Default 64. */
+  plicSources: number;
+}
+
+export const DEFAULT_CONFIG: MachineConfig = {
+  harts: 1,
+  ramSize: 128 * 1024 * 1024,
+  cpuHz: 100_000_000,
+  timebaseHz: 10_000_000,
+  quantum: 1000,
+  plicSources: 64,
+};
+
+/** Why `run` returned. */
+export type StopReason = 'budget' | 'halted' | 'idle';
+
+interface InputEvent {
+  cycle: number;
+  bytes: number[];
+}
+
+export class Machine implements HartHost, StoreObserver {
+  readonly config: MachineConfig;
+  readonly bus: Bus;
+  readonly harts: Hart[];
+  readonly clint: Clint;
+  readonly plic: Plic;
+  readonly uart: Uart16550;
+  /** Console output of the UART (and HTIF), as bytes; the host drains it. */
+  readonly output: number[] = [];
+  /** Set when the guest asked to exit (HTIF or the CLI's user-mode exit). */
+  exitCode: number | null = null;
+
+  private readonly ratio: number;
+  private mtimeOffset = 0;
+  /** Hart whose instructions are executing now (time and reservation owner). */
+  private current: Hart;
+  /** Global cycle count at the start of the current round (= every hart's cycle then). */
+  private roundCycle = 0;
+  private readonly ramDecoded: (Int32Array | undefined)[];
+  private readonly romDecoded: (Int32Array | undefined)[];
+  private inputs: InputEvent[] = [];
+  /** Cycles executed (not idle) by all harts, for MIPS figures. */
+  executed = 0;
+
+  constructor(config: Partial<MachineConfig> = {}) {
+    const c = { ...DEFAULT_CONFIG, ...config };
+    if (!Number.isInteger(c.harts) || c.harts < 1 || c.harts > 8) throw new RangeError(`harts must be 1..8, got ${c.harts}`);
+    if (c.cpuHz % c.timebaseHz !== 0) throw new RangeError(`timebaseHz ${c.timebaseHz} must divide cpuHz ${c.cpuHz}`);
+    if (!Number.isInteger(c.quantum) || c.quantum < 1) throw new RangeError(`quantum must be a positive integer`);
+    this.config = c;
+    this.ratio = c.cpuHz / c.timebaseHz;
+    this.bus = new Bus(c.ramSize);
+    this.bus.observer = this;
+    this.ramDecoded = new Array(c.ramSize >>> 12);
+    this.romDecoded = new Array(BOOT_ROM_SIZE >>> 12);
+    this.harts = [];
+    for (let h = 0; h < c.harts; h++) this.harts.push(new Hart(h, this));
+    this.current = this.harts[0];
+    this.bus.onPageFlagged((page) => {
+      for (const h of this.harts) h.dropWritePage(page);
+    });
+
+    this.clint = new Clint(
+      c.harts,
+      {
+        now: () => this.mtime(this.current),
+        set: (ticks) => {
+          this.mtimeOffset += ticks - this.mtime(this.current);
+        },
+      },
+      {
+        msip: this.harts.map((h) => ({ set: (level: boolean) => h.setLine(MSIP, level) })),
+        timerChanged: (h) => this.updateTimer(this.harts[h]),
+      },
+    );
+    const contexts = this.harts.flatMap((h) => [
+      { set: (level: boolean) => h.setLine(MEIP, level) },
+      { set: (level: boolean) => h.setLine(SEIP, level) },
+    ]);
+    this.plic = new Plic(c.plicSources, contexts);
+    this.uart = new Uart16550('uart0', this.plic.source(UART0_IRQ), (byte) => this.output.push(byte));
+    for (const [base, dev] of [
+      [CLINT_BASE, this.clint],
+      [PLIC_BASE, this.plic],
+      [UART0_BASE, this.uart],
+    ] as const) {
+      const err = this.bus.attach(base, dev);
+      if (err) throw new Error(err);
+    }
+    this.writeBootRom(RAM_BASE);
+    for (const h of this.harts) h.reset(BOOT_ROM_BASE);
+  }
+
+  // ------------------------------------------------------------ boot --
+
+  /**
+   * Writes the reset code into the boot ROM: every hart starts at BOOT_ROM_BASE with a0 =
+   * mhartid and a1 = 0 (no device tree yet) and jumps to `entry`, as QEMU's virt ROM does.
+   */
+  writeBootRom(entry: number): void {
+    const enc = (name: string, f: Partial<Fields>): number => {
+      const w = encodeFields(OPCODE_BY_NAME.get(name)!, f);
+      if (typeof w === 'string') throw new Error(`boot ROM: ${w}`);
+      return w;
+    };
+    const T0 = 5;
+    const A0 = 10;
+    const A1 = 11;
+    const words = [
+      enc('auipc', { rd: T0, imm: 0 }), // 0x00: auipc t0, 0
+      enc('addi', { rd: A1, rs1: 0, imm: 0 }), // 0x04: li a1, 0
+      enc('csrrs', { rd: A0, rs1: 0, csr: 0xf14 }), // 0x08: csrr a0, mhartid
+      enc('lw', { rd: T0, rs1: T0, imm: 24 }), // 0x0c: lw t0, 24(t0)
+      enc('jalr', { rd: 0, rs1: T0, imm: 0 }), // 0x10: jr t0
+      0, // 0x14: padding
+      entry >>> 0, // 0x18: entry address
+    ];
+    const bytes = new Uint8Array(words.length * 4);
+    new DataView(bytes.buffer).setUint32(0, 0, true);
+    words.forEach((w, i) => new DataView(bytes.buffer).setUint32(i * 4, w >>> 0, true));
+    this.bus.writeBytes(BOOT_ROM_BASE, bytes);
+    this.romDecoded.fill(undefined);
+  }
+
+  // ---------------------------------------------------- HartHost --
+
+  decodedPage(paddr: number): Int32Array | null {
+    const i = paddr - RAM_BASE;
+    if (i >= 0 && i < this.bus.ramSize) {
+      const page = i >>> 12;
+      let d = this.ramDecoded[page];
+      if (d === undefined) {
+        d = new Int32Array(DECODED_PAGE_WORDS);
+        this.ramDecoded[page] = d;
+        this.bus.setPageFlag(page, PAGE_CODE);
+      }
+      return d;
+    }
+    const r = paddr - BOOT_ROM_BASE;
+    if (r >= 0 && r < BOOT_ROM_SIZE) {
+      const page = r >>> 12;
+      let d = this.romDecoded[page];
+      if (d === undefined) {
+        d = new Int32Array(DECODED_PAGE_WORDS);
+        this.romDecoded[page] = d;
+      }
+      return d;
+    }
+    return null;
+  }
+
+  mtime(hart: Hart): number {
+    return Math.floor(hart.cycleNow() / this.ratio) + this.mtimeOffset;
+  }
+
+  reserve(hart: Hart, index: number): void {
+    hart.reservation = index;
+    this.bus.setPageFlag(index >>> 12, PAGE_RESERVED);
+  }
+
+  // ------------------------------------------------ StoreObserver --
+
+  ramStore(index: number, width: number, flags: number): void {
+    if (flags & PAGE_CODE) {
+      // Clear decoded slots the store overlaps (an instruction may start 2 bytes earlier).
+      const first = Math.max(0, index - 2);
+      const last = index + width - 1;
+      for (let p = first >>> 12; p <= last >>> 12; p++) {
+        const d = this.ramDecoded[p];
+        if (d === undefined) continue;
+        const lo = Math.max(first, p << 12) & 0xffe;
+        const hi = Math.min(last, (p << 12) + 0xfff) & 0xffe;
+        for (let s = lo; s <= hi; s += 2) d[s] = 0;
+      }
+    }
+    if (flags & PAGE_RESERVED) {
+      // A store breaks other harts' reservations on the words it touches.
+      for (const h of this.harts) {
+        if (h !== this.current && h.reservation >= 0 && h.reservation >>> 2 >= index >>> 2 && h.reservation >>> 2 <= (index + width - 1) >>> 2) {
+          h.reservation = -1;
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------- run --
+
+  /** Recomputes hart `h`'s MTIP line from its mtimecmp. */
+  private updateTimer(h: Hart): void {
+    h.setLine(MTIP, this.mtime(h) >= this.clint.mtimecmp(h.id));
+  }
+
+  /** Cycles hart `h` may run before its timer fires (Infinity if it never will). */
+  private cyclesToTimer(h: Hart): number {
+    const cmp = this.clint.mtimecmp(h.id);
+    if (!Number.isFinite(cmp)) return Infinity;
+    const target = (cmp - this.mtimeOffset) * this.ratio; // first cycle whose mtime >= cmp
+    return target - h.cycleNow();
+  }
+
+  /** Queues UART input to arrive at virtual cycle `cycle` (default: now). */
+  input(bytes: number[] | Uint8Array, cycle = this.roundCycle): void {
+    this.inputs.push({ cycle, bytes: Array.from(bytes) });
+    this.inputs.sort((a, b) => a.cycle - b.cycle);
+  }
+
+  private deliverInputs(): void {
+    while (this.inputs.length && this.inputs[0].cycle <= this.roundCycle) {
+      const ev = this.inputs[0];
+      const n = this.uart.receive(ev.bytes);
+      if (n < ev.bytes.length) {
+        ev.bytes = ev.bytes.slice(n); // FIFO full: the rest waits for the next round
+        break;
+      }
+      this.inputs.shift();
+    }
+  }
+
+  /** True when no hart can run: all stopped, or all stopped/waiting. */
+  private allHalted(): boolean {
+    return this.exitCode !== null || this.harts.every((h) => h.stopped);
+  }
+
+  /**
+   * Runs whole rounds until about `maxCycles` cycles of virtual time have passed, the guest
+   * exits, or every hart is stopped. Returns why it returned.
+   */
+  run(maxCycles: number): StopReason {
+    const q = this.config.quantum;
+    const end = this.roundCycle + maxCycles;
+    while (this.roundCycle < end) {
+      if (this.allHalted()) return 'halted';
+      this.deliverInputs();
+      const round = Math.min(q, end - this.roundCycle);
+      // Fast-forward when every live hart waits: nothing changes until a timer or input.
+      if (this.harts.every((h) => h.stopped || (h.waiting && (h.mip() & h.mie) === 0))) {
+        let next = Infinity;
+        for (const h of this.harts) if (!h.stopped) next = Math.min(next, this.cyclesToTimer(h));
+        if (this.inputs.length) next = Math.min(next, this.inputs[0].cycle - this.roundCycle);
+        if (!Number.isFinite(next)) return 'idle';
+        const skip = Math.max(0, Math.min(Math.ceil(next / q) * q - q, end - this.roundCycle - round));
+        if (skip > 0) {
+          for (const h of this.harts) {
+            h.cycle += skip;
+            h.idleCycles += skip;
+          }
+          this.roundCycle += skip;
+          continue;
+        }
+      }
+      for (const h of this.harts) {
+        this.current = h;
+        let left = round;
+        while (left > 0 && !h.stopped) {
+          this.updateTimer(h);
+          const toTimer = this.cyclesToTimer(h);
+          const slice = toTimer > 0 && toTimer < left ? toTimer : left;
+          const before = h.idleCycles;
+          const used = h.run(slice);
+          this.executed += used - (h.idleCycles - before);
+          left -= used;
+          if (used === 0) break;
+          if (this.exitCode !== null) break;
+        }
+        if (h.stopped || left > 0) {
+          // A stopped hart's clock still advances with the machine, keeping harts in step.
+          h.cycle += left;
+          h.idleCycles += left;
+        }
+        if (this.exitCode !== null) return 'halted';
+      }
+      this.roundCycle += round;
+    }
+    return this.allHalted() ? 'halted' : 'budget';
+  }
+
+  /** Virtual time in cycles since reset. */
+  get cycles(): number {
+    return this.roundCycle;
+  }
+
+  /** Virtual time in seconds since reset. */
+  get seconds(): number {
+    return this.roundCycle / this.config.cpuHz;
+  }
+
+  /** Drops every decoded page (after bulk loads). */
+  flushDecoded(): void {
+    this.ramDecoded.fill(undefined);
+    this.romDecoded.fill(undefined);
+    for (let p = 0; p < this.bus.pageFlags.length; p++) this.bus.pageFlags[p] &= ~PAGE_CODE;
+    for (const h of this.harts) h.flushFast();
+  }
+
+  // ----------------------------------------------------------- state --
+
+  /**
+   * A hash (FNV-1a, 32-bit, hex) of all architectural state: every hart's registers and CSRs,
+   * RAM, and device state. Equal hashes mean equal machines, which is what determinism tests use.
+   */
+  stateHash(): string {
+    let h = 0x811c9dc5;
+    const mix = (v: number): void => {
+      h ^= v & 0xff;
+      h = Math.imul(h, 0x01000193);
+      h ^= (v >>> 8) & 0xff;
+      h = Math.imul(h, 0x01000193);
+      h ^= (v >>> 16) & 0xff;
+      h = Math.imul(h, 0x01000193);
+      h ^= (v >>> 24) & 0xff;
+      h = Math.imul(h, 0x01000193);
+    };
+    const i32 = this.bus.i32;
+    for (let i = 0; i < i32.length; i++) if (i32[i] !== 0) (mix(i), mix(i32[i]));
+    const text = JSON.stringify({ harts: this.harts.map((x) => x.saveState()), devices: this.bus.saveDevices(), time: this.roundCycle });
+    for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
+    return (h >>> 0).toString(16).padStart(8, '0');
+  }
+
+  /** Machine state except RAM contents (snapshots store RAM separately, sparsely). */
+  saveState(): StateValue {
+    return {
+      roundCycle: this.roundCycle,
+      mtimeOffset: this.mtimeOffset,
+      executed: this.executed,
+      exitCode: this.exitCode,
+      harts: this.harts.map((h) => h.saveState()),
+      devices: this.bus.saveDevices(),
+      inputs: this.inputs.map((e) => ({ cycle: e.cycle, bytes: e.bytes })),
+    };
+  }
+
+  loadState(s: StateValue): string | null {
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) return 'machine state is not an object';
+    const o = s as Record<string, StateValue>;
+    if (!Array.isArray(o.harts) || o.harts.length !== this.harts.length) return `machine state has ${Array.isArray(o.harts) ? o.harts.length : 'no'} harts, machine has ${this.harts.length}`;
+    if (typeof o.devices !== 'object' || o.devices === null || Array.isArray(o.devices)) return 'machine state: devices missing';
+    for (let i = 0; i < this.harts.length; i++) {
+      const err = this.harts[i].loadState(o.harts[i]);
+      if (err) return `hart ${i}: ${err}`;
+    }
+    const err = this.bus.loadDevices(o.devices as Record<string, StateValue>);
+    if (err) return err;
+    this.roundCycle = Number(o.roundCycle) || 0;
+    this.mtimeOffset = Number(o.mtimeOffset) || 0;
+    this.executed = Number(o.executed) || 0;
+    this.exitCode = typeof o.exitCode === 'number' ? o.exitCode : null;
+    this.inputs = Array.isArray(o.inputs) ? (o.inputs as { cycle: number; bytes: number[] }[]).map((e) => ({ cycle: e.cycle, bytes: [...e.bytes] })) : [];
+    this.flushDecoded();
+    return null;
+  }
+}
