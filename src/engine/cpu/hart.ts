@@ -13,10 +13,16 @@
  *   (`this.fault` set by the slow paths).
  *
  * Choices where the specification leaves room (documented for users in README):
- * - Misaligned loads, stores and AMOs raise address-misaligned exceptions (cause 4 or 6) with
- *   the address in xtval; the guest (or the kernel) may emulate them.
+ * - Misaligned loads and stores are performed by the hardware (byte by byte, all or nothing: a
+ *   fault on any byte leaves memory unchanged and reports the access's own address in xtval).
+ *   Misaligned LR/SC/AMOs raise address-misaligned exceptions (cause 4 or 6), as the A
+ *   extension requires without Zam.
  * - A/D bits are set by hardware during the walk (Svadu-like), never page faults.
- * - PMP is not implemented (zero entries): pmpcfg/pmpaddr read as 0 and ignore writes.
+ * - PMP: 16 entries (OFF, TOR, NA4 is not selectable, NAPOT) with a grain of 4 KiB (G = 10), so a
+ *   check per page is exact and the fast TLBs stay valid. S- and U-mode accesses need a
+ *   matching entry; M-mode is checked only against locked entries.
+ * - Debug triggers: none. tselect/tdata1-3 exist (tdata1 reads type 0, "no trigger"); the
+ *   debugger's breakpoints and watchpoints are the engine's, invisible to the guest.
  * - mtval/stval hold the faulting address for address faults, the instruction bits for an
  *   illegal instruction, and the pc for EBREAK.
  * - WFI in U-mode (or in S-mode with mstatus.TW) raises illegal-instruction; otherwise the hart
@@ -81,6 +87,16 @@ const SSTATUS_MASK = SIE | SPIE | SPP | SUM | MXR;
 const S_INTERRUPTS = SSIP | STIP | SEIP;
 /** medeleg: every exception but ECALL from M-mode may be delegated. */
 const MEDELEG_WRITABLE = 0xb3ff;
+
+// pmpcfg bits and address-matching modes
+const PMP_R = 1;
+const PMP_W = 2;
+const PMP_X = 4;
+const PMP_L = 0x80;
+const PMP_OFF = 0;
+const PMP_TOR = 1;
+const PMP_NA4 = 2;
+const PMP_NAPOT = 3;
 
 /** misa: MXL=1 (32-bit), extensions A C I M S U. */
 export const MISA = ((1 << 30) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20)) >>> 0;
@@ -149,6 +165,11 @@ export class Hart {
   satp = 0;
   /** RAM index of the LR reservation, or -1. */
   reservation = -1;
+  /** pmpcfg0..3: 16 one-byte entry configurations. */
+  readonly pmpcfg = new Uint8Array(16);
+  /** pmpaddr0..15: physical address bits 33..2. */
+  readonly pmpaddr = new Int32Array(16);
+  tdata2 = 0;
 
   // ---- time and counters
   /** Cycles since reset: the basis of virtual time. Never written by software. */
@@ -217,6 +238,10 @@ export class Hart {
     this.mcause = this.scause = this.mtval = this.stval = this.mscratch = this.sscratch = 0;
     this.medeleg = this.mideleg = this.mcounteren = this.scounteren = this.satp = 0;
     this.reservation = -1;
+    this.pmpcfg.fill(0);
+    this.pmpaddr.fill(0);
+    this.pmpActive = 0;
+    this.tdata2 = 0;
     this.waiting = this.stopped = false;
     this.stopReason = '';
     this.tlb.flush(null, null);
@@ -283,6 +308,12 @@ export class Hart {
    */
   translate(va: number, access: Access): number {
     const priv = access === Access.FETCH ? this.priv : this.dataPriv();
+    const pa = this.translateVm(va, access, priv);
+    if (pa < 0 || this.pmpAllows(pa, access, priv)) return pa;
+    return ACCESS_FAULT;
+  }
+
+  private translateVm(va: number, access: Access, priv: Priv): number {
     if (priv === Priv.M || this.satp >= 0) return va >>> 0; // satp.MODE (bit 31) = 0: Bare
     const ctx = this.ctx;
     ctx.satp = this.satp >>> 0;
@@ -458,8 +489,23 @@ export class Hart {
       case CSR.mip:
         return this.mip() >>> 0;
     }
-    if ((n >= 0x3a0 && n <= 0x3a3) || (n >= 0x3b0 && n <= 0x3bf)) return 0; // PMP: no entries
+    if (n >= 0x3a0 && n <= 0x3a3) {
+      const c = this.pmpcfg;
+      const k = (n - 0x3a0) * 4;
+      return (c[k] | (c[k + 1] << 8) | (c[k + 2] << 16) | (c[k + 3] << 24)) >>> 0;
+    }
+    if (n >= 0x3b0 && n <= 0x3bf) return this.pmpaddrRead(n - 0x3b0);
+    if (n === 0x7a2) return this.tdata2 >>> 0; // tdata2
+    if (n === 0x7a3) return 0; // tdata3
     return -1;
+  }
+
+  /** pmpaddr as read: the grain (G = 10) hides low bits, depending on the entry's mode. */
+  private pmpaddrRead(i: number): number {
+    const a = this.pmpaddr[i];
+    const mode = (this.pmpcfg[i] >>> 3) & 3;
+    // NAPOT: bits G-2..0 read as ones; OFF and TOR: bits G-1..0 read as zeros.
+    return (mode === PMP_NAPOT ? a | 0x1ff : a & ~0x3ff) >>> 0;
   }
 
   /**
@@ -562,8 +608,75 @@ export class Hart {
         this.minstretDelta = ((v >>> 0) * 0x1_0000_0000 + ((this.instret + this.minstretDelta) % 0x1_0000_0000)) - this.instret - 1;
         return true;
     }
-    if ((n >= 0x3a0 && n <= 0x3a3) || (n >= 0x3b0 && n <= 0x3bf)) return true; // PMP: WARL zero
+    if (n >= 0x3a0 && n <= 0x3a3) {
+      for (let k = 0; k < 4; k++) {
+        const i = (n - 0x3a0) * 4 + k;
+        if (this.pmpcfg[i] & PMP_L) continue; // locked entries ignore writes until reset
+        let c = (v >>> (8 * k)) & 0x9f; // bits 6..5 are reserved
+        if (((c >>> 3) & 3) === PMP_NA4) c &= ~0x18; // NA4 is below our grain: WARL to OFF
+        if ((c & (PMP_R | PMP_W)) === PMP_W) c &= ~PMP_W; // R=0, W=1 is reserved
+        this.pmpcfg[i] = c;
+      }
+      this.updatePmp();
+      return true;
+    }
+    if (n >= 0x3b0 && n <= 0x3bf) {
+      const i = n - 0x3b0;
+      const nextTorLocked = i < 15 && this.pmpcfg[i + 1] & PMP_L && ((this.pmpcfg[i + 1] >>> 3) & 3) === PMP_TOR;
+      if (!(this.pmpcfg[i] & PMP_L) && !nextTorLocked) this.pmpaddr[i] = v;
+      this.updatePmp();
+      return true;
+    }
+    if (n === 0x7a2) {
+      this.tdata2 = v;
+      return true;
+    }
+    if (n === 0x7a3) return true;
     return false;
+  }
+
+  /** Number of PMP entries not OFF; 0 means every access passes PMP. */
+  private pmpActive = 0;
+  private updatePmp(): void {
+    this.pmpActive = 0;
+    for (let i = 0; i < 16; i++) if ((this.pmpcfg[i] >>> 3) & 3) this.pmpActive++;
+    this.flushFast();
+  }
+
+  /**
+   * PMP check of the 4 KiB page holding physical address `pa` for `access` at privilege
+   * `priv` (privileged spec 3.7.1): the lowest-numbered matching entry decides; with no match,
+   * M-mode passes and S/U fail. Entries are page-grained, so one check covers the whole page.
+   */
+  private pmpAllows(pa: number, access: Access, priv: Priv): boolean {
+    if (this.pmpActive === 0) return priv === Priv.M;
+    const page = Math.floor(pa / 4096) * 4096;
+    for (let i = 0; i < 16; i++) {
+      const c = this.pmpcfg[i];
+      const mode = (c >>> 3) & 3;
+      if (mode === PMP_OFF) continue;
+      const a = (this.pmpaddr[i] >>> 0) * 4; // byte address (up to 2^34)
+      let lo: number;
+      let hi: number;
+      if (mode === PMP_TOR) {
+        lo = i === 0 ? 0 : (this.pmpaddr[i - 1] >>> 0) * 4;
+        lo = lo - (lo % 4096);
+        hi = a - (a % 4096);
+      } else {
+        // NAPOT: trailing ones of pmpaddr (at least G-1 = 9 of them) give the size.
+        const raw = (this.pmpaddr[i] | 0x1ff) >>> 0;
+        let ones = 0;
+        while (ones < 32 && Math.floor(raw / 2 ** ones) % 2 === 1) ones++;
+        const size = 2 ** (ones + 3);
+        lo = Math.floor(((raw >>> 0) * 4) / size) * size;
+        hi = lo + size;
+      }
+      if (page < lo || page >= hi) continue;
+      if (priv === Priv.M && !(c & PMP_L)) return true;
+      const bit = access === Access.FETCH ? PMP_X : access === Access.LOAD ? PMP_R : PMP_W;
+      return (c & bit) !== 0;
+    }
+    return priv === Priv.M;
   }
 
   /**
@@ -652,10 +765,7 @@ export class Hart {
 
   /** Load of `width` bytes at `va` outside the fast path. Sets `fault` and traps on failure. */
   load(va: number, width: 1 | 2 | 4, signed: boolean): number {
-    if (va & (width - 1)) {
-      this.raise(Cause.LOAD_MISALIGNED, va);
-      return 0;
-    }
+    if (va & (width - 1)) return this.loadMisaligned(va, width, signed);
     const pa = this.translate(va, Access.LOAD);
     if (pa < 0) {
       this.raise(pa === PAGE_FAULT ? Cause.LOAD_PAGE_FAULT : Cause.LOAD_ACCESS, va);
@@ -679,7 +789,7 @@ export class Hart {
   /** Store of `width` bytes at `va` outside the fast path. Sets `fault` and traps on failure. */
   store(va: number, width: 1 | 2 | 4, value: number): void {
     if (va & (width - 1)) {
-      this.raise(Cause.STORE_MISALIGNED, va);
+      this.storeMisaligned(va, width, value);
       return;
     }
     const pa = this.translate(va, Access.STORE);
@@ -703,6 +813,42 @@ export class Hart {
     }
     // A device register changed: interrupt lines or timers may have moved.
     this.yieldRun = true;
+  }
+
+  /** A misaligned load, byte by byte; a fault on any byte reports `va` itself. */
+  private loadMisaligned(va: number, width: number, signed: boolean): number {
+    let v = 0;
+    for (let k = 0; k < width; k++) {
+      const pa = this.translate((va + k) | 0, Access.LOAD);
+      const b = pa < 0 || pa >= 0x1_0000_0000 ? null : this.bus.read(pa, 1);
+      if (b === null) {
+        this.raise(pa === PAGE_FAULT ? Cause.LOAD_PAGE_FAULT : Cause.LOAD_ACCESS, va);
+        return 0;
+      }
+      v |= b << (8 * k);
+    }
+    if (!signed) return v >>> 0;
+    return width === 2 ? (v << 16) >> 16 : v | 0;
+  }
+
+  /** A misaligned store: every byte is translated first, so a fault writes nothing. */
+  private storeMisaligned(va: number, width: number, value: number): void {
+    const pas: number[] = [];
+    for (let k = 0; k < width; k++) {
+      const pa = this.translate((va + k) | 0, Access.STORE);
+      if (pa < 0 || pa >= 0x1_0000_0000) {
+        this.raise(pa === PAGE_FAULT ? Cause.STORE_PAGE_FAULT : Cause.STORE_ACCESS, va);
+        return;
+      }
+      pas.push(pa);
+    }
+    for (let k = 0; k < width; k++) {
+      if (!this.bus.write(pas[k], 1, value >>> (8 * k))) {
+        this.raise(Cause.STORE_ACCESS, va);
+        return;
+      }
+    }
+    if (!this.bus.inRam(pas[0], 1)) this.yieldRun = true;
   }
 
   /** LR.W, SC.W and the AMOs. */
