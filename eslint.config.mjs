@@ -6,7 +6,23 @@ import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import globals from 'globals';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'worker_threads', 'net', 'http', 'https', 'crypto', 'url', 'util', 'stream', 'events'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'os',
+  'child_process',
+  'worker_threads',
+  'net',
+  'http',
+  'https',
+  'crypto',
+  'url',
+  'util',
+  'stream',
+  'events',
+];
 
 export default tseslint.config(
   {
@@ -25,6 +41,11 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-constant-condition': ['error', { checkLoops: false }],
       'no-labels': 'off',
+      // Layout is prettier's job.
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/max-attributes-per-line': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
     },
   },
   {
@@ -35,8 +56,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron', 'vue', 'pinia', ...nodeBuiltins], message: 'src/engine stays pure: no Electron, DOM framework or Node imports.' },
-            { group: ['**/main/**', '**/preload/**', '**/renderer/**', '**/cli/**', '**/server/**'], message: 'The engine imports nothing from the shells.' },
+            {
+              group: ['electron', 'vue', 'pinia', ...nodeBuiltins],
+              message: 'src/engine stays pure: no Electron, DOM framework or Node imports.',
+            },
+            {
+              group: ['**/main/**', '**/preload/**', '**/renderer/**', '**/cli/**', '**/server/**'],
+              message: 'The engine imports nothing from the shells.',
+            },
           ],
         },
       ],
@@ -50,8 +77,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/engine/**'], allowTypeImports: true, message: 'The renderer imports engine types only; engine code runs in the engine host.' },
-            { group: ['electron', ...nodeBuiltins, '**/main/**'], message: 'The renderer is sandboxed: no Electron or Node imports.' },
+            {
+              group: ['**/engine/**'],
+              allowTypeImports: true,
+              message: 'The renderer imports engine types only; engine code runs in the engine host.',
+            },
+            {
+              group: ['electron', ...nodeBuiltins, '**/main/**'],
+              message: 'The renderer is sandboxed: no Electron or Node imports.',
+            },
           ],
         },
       ],

@@ -59,7 +59,9 @@ function qemuSeconds(file: string): number | null {
 }
 
 const geo = (xs: number[]): number => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
-const rows: string[][] = [['workload', 'instructions', 'MIPS (MMU off)', 'MIPS (Sv32)', 'qemu-riscv32 s', 'slowdown vs qemu']];
+const rows: string[][] = [
+  ['workload', 'instructions', 'MIPS (MMU off)', 'MIPS (Sv32)', 'qemu-riscv32 s', 'slowdown vs qemu'],
+];
 const off: number[] = [];
 const sv: number[] = [];
 const ratios: number[] = [];
@@ -90,7 +92,14 @@ for (const name of only) {
     q === null ? 'n/a' : `${(best.sv32!.seconds / q).toFixed(2)}x`,
   ]);
 }
-rows.push(['geometric mean', '', geo(off).toFixed(1), geo(sv).toFixed(1), '', ratios.length ? `${geo(ratios).toFixed(2)}x` : 'n/a']);
+rows.push([
+  'geometric mean',
+  '',
+  geo(off).toFixed(1),
+  geo(sv).toFixed(1),
+  '',
+  ratios.length ? `${geo(ratios).toFixed(2)}x` : 'n/a',
+]);
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
 for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  '));
 const ramMiB = new Machine().bus.ramSize / 1048576;

@@ -9,9 +9,13 @@ import { join } from 'node:path';
 const dir = mkdtempSync(join(tmpdir(), 'corescope-test-'));
 const json = join(dir, 'vitest.json');
 const vitest = new URL('../node_modules/.bin/vitest', import.meta.url).pathname;
-const run = spawnSync(vitest, ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+const run = spawnSync(
+  vitest,
+  ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 
 let passed = 0;
 let failed = 0;

@@ -11,7 +11,7 @@ const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).p
 let electronPath = null;
 try {
   electronPath = require('electron'); // the path of the binary, or throws if it was never downloaded
-} catch (e) {
+} catch {
   electronPath = null;
 }
 
@@ -27,9 +27,13 @@ if (electronPath) {
     `corescope: the Electron binary is not installed here (npm install ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1).\n` +
       `corescope: serving the workbench to a browser instead: http://127.0.0.1:${port}/  (Ctrl+C to stop)`,
   );
-  const child = spawn(bin('vite'), ['preview', '--outDir', 'out/renderer', '--host', '127.0.0.1', '--port', port, '--strictPort'], {
-    stdio: 'inherit',
-    cwd: new URL('..', import.meta.url).pathname,
-  });
+  const child = spawn(
+    bin('vite'),
+    ['preview', '--outDir', 'out/renderer', '--host', '127.0.0.1', '--port', port, '--strictPort'],
+    {
+      stdio: 'inherit',
+      cwd: new URL('..', import.meta.url).pathname,
+    },
+  );
   child.on('exit', (code) => process.exit(code ?? 0));
 }

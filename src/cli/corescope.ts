@@ -76,11 +76,14 @@ function parse(argv: string[]): RunOptions | 'help' {
   const int = (name: string, s: string | undefined, dflt: number, lo: number, hi: number): number => {
     if (s === undefined) return dflt;
     const n = Number(s);
-    if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got '${s}'`);
+    if (!Number.isInteger(n) || n < lo || n > hi)
+      throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got '${s}'`);
     return n;
   };
-  if (v.mode !== undefined && v.mode !== 'bare' && v.mode !== 'user') throw new UsageError(`--mode must be bare or user, got '${v.mode}'`);
-  if (v.mmu !== undefined && v.mmu !== 'sv32' && v.mmu !== 'off') throw new UsageError(`--mmu must be sv32 or off, got '${v.mmu}'`);
+  if (v.mode !== undefined && v.mode !== 'bare' && v.mode !== 'user')
+    throw new UsageError(`--mode must be bare or user, got '${v.mode}'`);
+  if (v.mmu !== undefined && v.mmu !== 'sv32' && v.mmu !== 'off')
+    throw new UsageError(`--mmu must be sv32 or off, got '${v.mmu}'`);
   return {
     file,
     args,
@@ -113,7 +116,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     bytes = readFileSync(opts.file);
   } catch (e) {
-    process.stderr.write(`corescope: cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    process.stderr.write(
+      `corescope: cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+    );
     return 2;
   }
   const parsed = parseElf(bytes);
@@ -141,7 +146,11 @@ function runImage(image: ElfImage, opts: RunOptions): number {
     if (tohost) {
       const fromhost = image.symbols.find((s) => s.name === 'fromhost');
       const e2 = attachHtif(
-        { bus: m.bus, output: (b) => out(1, b), exit: (code) => ((m.exitCode = code), m.harts.forEach((h) => h.stop(`exit ${code}`))) },
+        {
+          bus: m.bus,
+          output: (b) => out(1, b),
+          exit: (code) => ((m.exitCode = code), m.harts.forEach((h) => h.stop(`exit ${code}`))),
+        },
         tohost.value,
         fromhost ? fromhost.value : null,
       );
@@ -174,12 +183,16 @@ function runImage(image: ElfImage, opts: RunOptions): number {
       break;
     }
     if (why === 'halted' || why === 'idle') {
-      process.stderr.write(`corescope: every hart is ${why === 'idle' ? 'waiting for an interrupt that can never come' : 'stopped'}\n`);
+      process.stderr.write(
+        `corescope: every hart is ${why === 'idle' ? 'waiting for an interrupt that can never come' : 'stopped'}\n`,
+      );
       status = 1;
       break;
     }
     if (left <= 0) {
-      process.stderr.write(`corescope: --max-cycles ${opts.maxCycles} reached at pc 0x${(m.harts[0].pc >>> 0).toString(16)}\n`);
+      process.stderr.write(
+        `corescope: --max-cycles ${opts.maxCycles} reached at pc 0x${(m.harts[0].pc >>> 0).toString(16)}\n`,
+      );
       status = 124;
       break;
     }

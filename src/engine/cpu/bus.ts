@@ -167,7 +167,8 @@ export class Bus {
     paddr >>>= 0;
     const i = paddr - RAM_BASE;
     if (i >= 0 && i + width <= this.ramSize) {
-      if (width === 4) return (this.u8[i] | (this.u8[i + 1] << 8) | (this.u8[i + 2] << 16) | (this.u8[i + 3] << 24)) >>> 0;
+      if (width === 4)
+        return (this.u8[i] | (this.u8[i + 1] << 8) | (this.u8[i + 2] << 16) | (this.u8[i + 3] << 24)) >>> 0;
       if (width === 2) return this.u8[i] | (this.u8[i + 1] << 8);
       return this.u8[i];
     }

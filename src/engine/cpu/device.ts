@@ -11,13 +11,7 @@
  */
 
 /** A JSON-compatible value: what `saveState` produces and `loadState` accepts. */
-export type StateValue =
-  | null
-  | boolean
-  | number
-  | string
-  | StateValue[]
-  | { [key: string]: StateValue };
+export type StateValue = null | boolean | number | string | StateValue[] | { [key: string]: StateValue };
 
 /** Width of one bus access in bytes. */
 export type AccessWidth = 1 | 2 | 4;

@@ -293,7 +293,7 @@ export class Hart {
   /** Drops fast write entries that point at RAM page `page` (it just got a flag). */
   dropWritePage(page: number): void {
     for (let t = 0; t < FAST_TLB; t++) {
-      if (this.wTag[t] >= 0 && ((((this.wTag[t] << 12) + this.wAdd[t]) | 0) >>> 12) === page) this.wTag[t] = -1;
+      if (this.wTag[t] >= 0 && (((this.wTag[t] << 12) + this.wAdd[t]) | 0) >>> 12 === page) this.wTag[t] = -1;
     }
   }
 
@@ -421,7 +421,12 @@ export class Hart {
         const bit = 1 << (n & 0x1f);
         if (this.priv < Priv.M && !(this.mcounteren & bit)) return -1;
         if (this.priv < Priv.S && !(this.scounteren & bit)) return -1;
-        const v = (n & 3) === 0 ? this.cycleNow() + this.mcycleDelta : (n & 3) === 1 ? this.host.mtime(this) : this.instret + this.minstretDelta;
+        const v =
+          (n & 3) === 0
+            ? this.cycleNow() + this.mcycleDelta
+            : (n & 3) === 1
+              ? this.host.mtime(this)
+              : this.instret + this.minstretDelta;
         return n >= 0xc80 ? Math.floor(v / 0x1_0000_0000) >>> 0 : v >>> 0;
       }
       case CSR.mcycle:
@@ -553,7 +558,7 @@ export class Hart {
         return true;
       case CSR.mstatus: {
         let s = (this.mstatus & ~MSTATUS_WRITABLE) | (v & MSTATUS_WRITABLE);
-        if (((s & MPP) >>> MPP_SHIFT) === 2) s &= ~MPP; // MPP=2 is reserved: WARL to U
+        if ((s & MPP) >>> MPP_SHIFT === 2) s &= ~MPP; // MPP=2 is reserved: WARL to U
         this.mstatus = s;
         this.flushFast();
         return true;
@@ -595,17 +600,26 @@ export class Hart {
         this.mipSw = v & S_INTERRUPTS;
         return true;
       case CSR.mcycle:
-        this.mcycleDelta = (Math.floor((this.cycleNow() + this.mcycleDelta) / 0x1_0000_0000) * 0x1_0000_0000 + (v >>> 0)) - this.cycleNow();
+        this.mcycleDelta =
+          Math.floor((this.cycleNow() + this.mcycleDelta) / 0x1_0000_0000) * 0x1_0000_0000 +
+          (v >>> 0) -
+          this.cycleNow();
         return true;
       case CSR.mcycleh:
-        this.mcycleDelta = ((v >>> 0) * 0x1_0000_0000 + ((this.cycleNow() + this.mcycleDelta) % 0x1_0000_0000)) - this.cycleNow();
+        this.mcycleDelta =
+          (v >>> 0) * 0x1_0000_0000 + ((this.cycleNow() + this.mcycleDelta) % 0x1_0000_0000) - this.cycleNow();
         return true;
       case CSR.minstret:
         // The writing instruction itself does not count: the next one reads the value written.
-        this.minstretDelta = (Math.floor((this.instret + this.minstretDelta) / 0x1_0000_0000) * 0x1_0000_0000 + (v >>> 0)) - this.instret - 1;
+        this.minstretDelta =
+          Math.floor((this.instret + this.minstretDelta) / 0x1_0000_0000) * 0x1_0000_0000 +
+          (v >>> 0) -
+          this.instret -
+          1;
         return true;
       case CSR.minstreth:
-        this.minstretDelta = ((v >>> 0) * 0x1_0000_0000 + ((this.instret + this.minstretDelta) % 0x1_0000_0000)) - this.instret - 1;
+        this.minstretDelta =
+          (v >>> 0) * 0x1_0000_0000 + ((this.instret + this.minstretDelta) % 0x1_0000_0000) - this.instret - 1;
         return true;
     }
     if (n >= 0x3a0 && n <= 0x3a3) {
@@ -886,15 +900,33 @@ export class Hart {
     const a = old | 0;
     let nv: number;
     switch (op) {
-      case Op.AMOSWAP_W: nv = src; break; // amoswap.w
-      case Op.AMOADD_W: nv = (a + src) | 0; break; // amoadd.w
-      case Op.AMOXOR_W: nv = a ^ src; break; // amoxor.w
-      case Op.AMOAND_W: nv = a & src; break; // amoand.w
-      case Op.AMOOR_W: nv = a | src; break; // amoor.w
-      case Op.AMOMIN_W: nv = a < src ? a : src; break; // amomin.w
-      case Op.AMOMAX_W: nv = a > src ? a : src; break; // amomax.w
-      case Op.AMOMINU_W: nv = a >>> 0 < src >>> 0 ? a : src; break; // amominu.w
-      default: nv = a >>> 0 > src >>> 0 ? a : src; break; // amomaxu.w
+      case Op.AMOSWAP_W:
+        nv = src;
+        break; // amoswap.w
+      case Op.AMOADD_W:
+        nv = (a + src) | 0;
+        break; // amoadd.w
+      case Op.AMOXOR_W:
+        nv = a ^ src;
+        break; // amoxor.w
+      case Op.AMOAND_W:
+        nv = a & src;
+        break; // amoand.w
+      case Op.AMOOR_W:
+        nv = a | src;
+        break; // amoor.w
+      case Op.AMOMIN_W:
+        nv = a < src ? a : src;
+        break; // amomin.w
+      case Op.AMOMAX_W:
+        nv = a > src ? a : src;
+        break; // amomax.w
+      case Op.AMOMINU_W:
+        nv = a >>> 0 < src >>> 0 ? a : src;
+        break; // amominu.w
+      default:
+        nv = a >>> 0 > src >>> 0 ? a : src;
+        break; // amomaxu.w
     }
     if (!this.bus.write(pa, 4, nv)) {
       this.raise(Cause.STORE_ACCESS, va);
@@ -1466,9 +1498,25 @@ export class Hart {
       pc: this.pc,
       priv: this.priv,
       csr: [
-        this.mstatus, this.mie, this.mipSw, this.mipHw, this.mtvec, this.stvec, this.mepc, this.sepc,
-        this.mcause, this.scause, this.mtval, this.stval, this.mscratch, this.sscratch, this.medeleg,
-        this.mideleg, this.mcounteren, this.scounteren, this.satp,
+        this.mstatus,
+        this.mie,
+        this.mipSw,
+        this.mipHw,
+        this.mtvec,
+        this.stvec,
+        this.mepc,
+        this.sepc,
+        this.mcause,
+        this.scause,
+        this.mtval,
+        this.stval,
+        this.mscratch,
+        this.sscratch,
+        this.medeleg,
+        this.mideleg,
+        this.mcounteren,
+        this.scounteren,
+        this.satp,
       ],
       reservation: this.reservation,
       counters: [this.cycle, this.idleCycles, this.trapCycles, this.mcycleDelta, this.minstretDelta],
@@ -1498,9 +1546,25 @@ export class Hart {
     this.pc = o.pc | 0;
     this.priv = o.priv as Priv;
     [
-      this.mstatus, this.mie, this.mipSw, this.mipHw, this.mtvec, this.stvec, this.mepc, this.sepc,
-      this.mcause, this.scause, this.mtval, this.stval, this.mscratch, this.sscratch, this.medeleg,
-      this.mideleg, this.mcounteren, this.scounteren, this.satp,
+      this.mstatus,
+      this.mie,
+      this.mipSw,
+      this.mipHw,
+      this.mtvec,
+      this.stvec,
+      this.mepc,
+      this.sepc,
+      this.mcause,
+      this.scause,
+      this.mtval,
+      this.stval,
+      this.mscratch,
+      this.sscratch,
+      this.medeleg,
+      this.mideleg,
+      this.mcounteren,
+      this.scounteren,
+      this.satp,
     ] = csr;
     this.reservation = typeof o.reservation === 'number' ? o.reservation : -1;
     [this.cycle, this.idleCycles, this.trapCycles, this.mcycleDelta, this.minstretDelta] = counters;

@@ -92,7 +92,8 @@ export class Machine implements HartHost, StoreObserver {
 
   constructor(config: Partial<MachineConfig> = {}) {
     const c = { ...DEFAULT_CONFIG, ...config };
-    if (!Number.isInteger(c.harts) || c.harts < 1 || c.harts > 8) throw new RangeError(`harts must be 1..8, got ${c.harts}`);
+    if (!Number.isInteger(c.harts) || c.harts < 1 || c.harts > 8)
+      throw new RangeError(`harts must be 1..8, got ${c.harts}`);
     if (c.cpuHz % c.timebaseHz !== 0) throw new RangeError(`timebaseHz ${c.timebaseHz} must divide cpuHz ${c.cpuHz}`);
     if (!Number.isInteger(c.quantum) || c.quantum < 1) throw new RangeError(`quantum must be a positive integer`);
     this.config = c;
@@ -224,7 +225,12 @@ export class Machine implements HartHost, StoreObserver {
     if (flags & PAGE_RESERVED) {
       // A store breaks other harts' reservations on the words it touches.
       for (const h of this.harts) {
-        if (h !== this.current && h.reservation >= 0 && h.reservation >>> 2 >= index >>> 2 && h.reservation >>> 2 <= (index + width - 1) >>> 2) {
+        if (
+          h !== this.current &&
+          h.reservation >= 0 &&
+          h.reservation >>> 2 >= index >>> 2 &&
+          h.reservation >>> 2 <= (index + width - 1) >>> 2
+        ) {
           h.reservation = -1;
         }
       }
@@ -262,6 +268,9 @@ export class Machine implements HartHost, StoreObserver {
       }
       this.inputs.shift();
     }
+    // No more input due now: a UART holding bytes below its FIFO trigger level reports a
+    // character timeout, as real hardware does after four idle character times.
+    if (this.inputs.length === 0 || this.inputs[0].cycle > this.roundCycle) this.uart.rxIdle();
   }
 
   /** True when no hart can run: all stopped, or all stopped/waiting. */
@@ -359,8 +368,17 @@ export class Machine implements HartHost, StoreObserver {
       h = Math.imul(h, 0x01000193);
     };
     const i32 = this.bus.i32;
-    for (let i = 0; i < i32.length; i++) if (i32[i] !== 0) (mix(i), mix(i32[i]));
-    const text = JSON.stringify({ harts: this.harts.map((x) => x.saveState()), devices: this.bus.saveDevices(), time: this.roundCycle });
+    for (let i = 0; i < i32.length; i++) {
+      if (i32[i] !== 0) {
+        mix(i);
+        mix(i32[i]);
+      }
+    }
+    const text = JSON.stringify({
+      harts: this.harts.map((x) => x.saveState()),
+      devices: this.bus.saveDevices(),
+      time: this.roundCycle,
+    });
     for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
     return (h >>> 0).toString(16).padStart(8, '0');
   }
@@ -381,8 +399,10 @@ export class Machine implements HartHost, StoreObserver {
   loadState(s: StateValue): string | null {
     if (typeof s !== 'object' || s === null || Array.isArray(s)) return 'machine state is not an object';
     const o = s as Record<string, StateValue>;
-    if (!Array.isArray(o.harts) || o.harts.length !== this.harts.length) return `machine state has ${Array.isArray(o.harts) ? o.harts.length : 'no'} harts, machine has ${this.harts.length}`;
-    if (typeof o.devices !== 'object' || o.devices === null || Array.isArray(o.devices)) return 'machine state: devices missing';
+    if (!Array.isArray(o.harts) || o.harts.length !== this.harts.length)
+      return `machine state has ${Array.isArray(o.harts) ? o.harts.length : 'no'} harts, machine has ${this.harts.length}`;
+    if (typeof o.devices !== 'object' || o.devices === null || Array.isArray(o.devices))
+      return 'machine state: devices missing';
     for (let i = 0; i < this.harts.length; i++) {
       const err = this.harts[i].loadState(o.harts[i]);
       if (err) return `hart ${i}: ${err}`;
@@ -393,7 +413,9 @@ export class Machine implements HartHost, StoreObserver {
     this.mtimeOffset = Number(o.mtimeOffset) || 0;
     this.executed = Number(o.executed) || 0;
     this.exitCode = typeof o.exitCode === 'number' ? o.exitCode : null;
-    this.inputs = Array.isArray(o.inputs) ? (o.inputs as { cycle: number; bytes: number[] }[]).map((e) => ({ cycle: e.cycle, bytes: [...e.bytes] })) : [];
+    this.inputs = Array.isArray(o.inputs)
+      ? (o.inputs as { cycle: number; bytes: number[] }[]).map((e) => ({ cycle: e.cycle, bytes: [...e.bytes] }))
+      : [];
     this.flushDecoded();
     return null;
   }

@@ -236,7 +236,7 @@ const AMO = (name: string, op: Op, f5: number): OpcodeRow => ({
   name,
   op,
   match: (f5 << 27) | (2 << 12) | 0x2f,
-  mask: (0xf8000000 | 0x707f) | 0,
+  mask: 0xf8000000 | 0x707f | 0,
   fmt: 'AMO',
   args: op === Op.LR_W ? ['rd', '(rs1)'] : ['rd', 'rs2', '(rs1)'],
   ext: 'A',
@@ -332,7 +332,7 @@ export const OPCODES: readonly OpcodeRow[] = [
   R('rem', Op.REM, 0x01, 6, 0x33, 'M'),
   R('remu', Op.REMU, 0x01, 7, 0x33, 'M'),
   // RV32A (aq/rl are bits 26/25 of the encoding, spelt as .aq/.rl/.aqrl suffixes)
-  { ...AMO('lr.w', Op.LR_W, 0x02), mask: (0xf9f0707f | 0) },
+  { ...AMO('lr.w', Op.LR_W, 0x02), mask: 0xf9f0707f | 0 },
   AMO('sc.w', Op.SC_W, 0x03),
   AMO('amoswap.w', Op.AMOSWAP_W, 0x01),
   AMO('amoadd.w', Op.AMOADD_W, 0x00),
@@ -351,7 +351,7 @@ export const OPCODES: readonly OpcodeRow[] = [
     name: 'sfence.vma',
     op: Op.SFENCE_VMA,
     match: 0x12000073,
-    mask: (0xfe007fff | 0),
+    mask: 0xfe007fff | 0,
     fmt: 'SFENCE',
     args: ['rs1', 'rs2'],
     ext: 'S',
@@ -707,13 +707,25 @@ export function encodeFields(row: OpcodeRow, f: Partial<Fields>): number | strin
     case 'CIW_ADDI4SPN':
       err = regc(rd, 'rd') ?? (rs1 !== 2 ? 'c.addi4spn adds to sp only' : null) ?? uimm(imm, 10, 4);
       if (!err && imm === 0) err = 'c.addi4spn immediate must not be 0';
-      w = m | ((rd - 8) << 2) | (((imm >> 3) & 1) << 5) | (((imm >> 2) & 1) << 6) | (((imm >> 6) & 0xf) << 7) | (((imm >> 4) & 3) << 11);
+      w =
+        m |
+        ((rd - 8) << 2) |
+        (((imm >> 3) & 1) << 5) |
+        (((imm >> 2) & 1) << 6) |
+        (((imm >> 6) & 0xf) << 7) |
+        (((imm >> 4) & 3) << 11);
       break;
     case 'CL_W':
     case 'CS_W': {
       const r = row.fmt === 'CL_W' ? rd : rs2;
       err = regc(r, row.fmt === 'CL_W' ? 'rd' : 'rs2') ?? regc(rs1, 'rs1') ?? uimm(imm, 7, 4, 'offset');
-      w = m | ((r - 8) << 2) | (((imm >> 6) & 1) << 5) | (((imm >> 2) & 1) << 6) | ((rs1 - 8) << 7) | (((imm >> 3) & 7) << 10);
+      w =
+        m |
+        ((r - 8) << 2) |
+        (((imm >> 6) & 1) << 5) |
+        (((imm >> 2) & 1) << 6) |
+        ((rs1 - 8) << 7) |
+        (((imm >> 3) & 7) << 10);
       break;
     }
     case 'CI_ADDI':

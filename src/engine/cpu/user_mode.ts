@@ -164,14 +164,16 @@ export class LinuxUser implements TrapEnv {
     let end = 0;
     for (const s of image.segments) {
       if (s.memsz === 0) continue;
-      if (s.vaddr + s.memsz > this.brkLimit) return `segment ${s.index} at ${hex(s.vaddr)} overlaps the stack area below ${hex(STACK_TOP_SV32)}`;
+      if (s.vaddr + s.memsz > this.brkLimit)
+        return `segment ${s.index} at ${hex(s.vaddr)} overlaps the stack area below ${hex(STACK_TOP_SV32)}`;
       const flags =
         PTE_U | (s.flags & PF_R ? PTE_R : 0) | (s.flags & PF_W ? PTE_W | PTE_R : 0) | (s.flags & PF_X ? PTE_X : 0);
       for (let va = s.vaddr - (s.vaddr % 4096); va < s.vaddr + s.memsz; va += 4096) {
         const existing = this.lookup(va);
         const frame = existing ?? this.allocFrame();
         if (!frame) return `out of memory mapping segment ${s.index}`;
-        if (!this.map(va, frame, existing !== null ? flags | this.flagsOf(va) : flags)) return `out of memory mapping segment ${s.index}`;
+        if (!this.map(va, frame, existing !== null ? flags | this.flagsOf(va) : flags))
+          return `out of memory mapping segment ${s.index}`;
         // Copy the part of the file image that falls in this page.
         const from = Math.max(va, s.vaddr);
         const to = Math.min(va + 4096, s.vaddr + s.filesz);
@@ -269,7 +271,13 @@ export class LinuxUser implements TrapEnv {
       return; // retry the instruction
     }
     const signal =
-      cause === Cause.ILLEGAL ? SIGILL : cause === Cause.BREAKPOINT ? SIGTRAP : cause === Cause.LOAD_MISALIGNED || cause === Cause.STORE_MISALIGNED ? SIGBUS : SIGSEGV;
+      cause === Cause.ILLEGAL
+        ? SIGILL
+        : cause === Cause.BREAKPOINT
+          ? SIGTRAP
+          : cause === Cause.LOAD_MISALIGNED || cause === Cause.STORE_MISALIGNED
+            ? SIGBUS
+            : SIGSEGV;
     this.fatal = `${causeName(cause)} at ${hex(tval)} (pc ${hex(hart.pc)})`;
     this.exit(hart, 128 + signal);
   }
