@@ -1519,6 +1519,9 @@ export class Hart {
         this.satp,
       ],
       reservation: this.reservation,
+      pmpcfg: Array.from(this.pmpcfg),
+      pmpaddr: Array.from(this.pmpaddr),
+      tdata2: this.tdata2,
       counters: [this.cycle, this.idleCycles, this.trapCycles, this.mcycleDelta, this.minstretDelta],
       waiting: this.waiting,
       stopped: this.stopped,
@@ -1537,6 +1540,7 @@ export class Hart {
     const nums = (a: StateValue, n: number): a is number[] =>
       Array.isArray(a) && a.length === n && a.every((v) => typeof v === 'number');
     if (!nums(x, 32)) return 'hart state: x must be 32 numbers';
+    if (!nums(o.pmpcfg, 16) || !nums(o.pmpaddr, 16)) return 'hart state: pmpcfg and pmpaddr must be 16 numbers each';
     if (!nums(csr, 19)) return 'hart state: csr must be 19 numbers';
     if (!nums(counters, 5)) return 'hart state: counters must be 5 numbers';
     if (typeof o.pc !== 'number' || ![0, 1, 3].includes(o.priv as number)) return 'hart state: bad pc or priv';
@@ -1566,13 +1570,16 @@ export class Hart {
       this.scounteren,
       this.satp,
     ] = csr;
+    this.pmpcfg.set(o.pmpcfg as number[]);
+    this.pmpaddr.set(o.pmpaddr as number[]);
+    this.tdata2 = typeof o.tdata2 === 'number' ? o.tdata2 : 0;
     this.reservation = typeof o.reservation === 'number' ? o.reservation : -1;
     [this.cycle, this.idleCycles, this.trapCycles, this.mcycleDelta, this.minstretDelta] = counters;
     this.waiting = o.waiting === true;
     this.stopped = o.stopped === true;
     this.stopReason = typeof o.stopReason === 'string' ? o.stopReason : '';
     this.tlb.loadState(tlb as number[][]);
-    this.flushFast();
+    this.updatePmp();
     return null;
   }
 }

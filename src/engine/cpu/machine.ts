@@ -403,12 +403,19 @@ export class Machine implements HartHost, StoreObserver {
       return `machine state has ${Array.isArray(o.harts) ? o.harts.length : 'no'} harts, machine has ${this.harts.length}`;
     if (typeof o.devices !== 'object' || o.devices === null || Array.isArray(o.devices))
       return 'machine state: devices missing';
+    // All or nothing: on any error, put back what was there.
+    const backup = { harts: this.harts.map((h) => h.saveState()), devices: this.bus.saveDevices() };
+    const rollback = (err: string): string => {
+      this.harts.forEach((h, i) => h.loadState(backup.harts[i]));
+      this.bus.loadDevices(backup.devices);
+      return err;
+    };
     for (let i = 0; i < this.harts.length; i++) {
       const err = this.harts[i].loadState(o.harts[i]);
-      if (err) return `hart ${i}: ${err}`;
+      if (err) return rollback(`hart ${i}: ${err}`);
     }
     const err = this.bus.loadDevices(o.devices as Record<string, StateValue>);
-    if (err) return err;
+    if (err) return rollback(err);
     this.roundCycle = Number(o.roundCycle) || 0;
     this.mtimeOffset = Number(o.mtimeOffset) || 0;
     this.executed = Number(o.executed) || 0;
