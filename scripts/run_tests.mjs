@@ -23,7 +23,11 @@ let skipped = 0;
 try {
   const r = JSON.parse(readFileSync(json, 'utf8'));
   passed = r.numPassedTests;
-  failed = r.numFailedTests + (r.numFailedTestSuites ?? 0);
+  // Failed tests, plus test files that failed before running any test (syntax or import errors).
+  const brokenFiles = (r.testResults ?? []).filter(
+    (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+  );
+  failed = r.numFailedTests + brokenFiles.length;
   skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 } catch (e) {
   console.error(`run_tests: could not read vitest results (${e.message})`);
