@@ -1276,7 +1276,7 @@ export class Hart {
           pc = (pc + len) | 0;
           continue;
         case Op.SRLI: // srli
-          x[rd] = x[rs1] >>> imm;
+          x[rd] = (x[rs1] >>> imm) | 0;
           pc = (pc + len) | 0;
           continue;
         case Op.SRAI: // srai
@@ -1308,7 +1308,7 @@ export class Hart {
           pc = (pc + len) | 0;
           continue;
         case Op.SRL: // srl
-          x[rd] = x[rs1] >>> x[rs2];
+          x[rd] = (x[rs1] >>> x[rs2]) | 0;
           pc = (pc + 4) | 0;
           continue;
         case Op.SRA: // sra
@@ -1351,7 +1351,7 @@ export class Hart {
         case Op.DIVU: {
           // divu: by zero gives 2^32 - 1
           const b = x[rs2] >>> 0;
-          x[rd] = b === 0 ? -1 : (x[rs1] >>> 0) / b;
+          x[rd] = b === 0 ? -1 : ((x[rs1] >>> 0) / b) | 0;
           pc = (pc + 4) | 0;
           continue;
         }
@@ -1359,14 +1359,14 @@ export class Hart {
           // rem: by zero gives the dividend; overflow gives 0
           const a = x[rs1];
           const b = x[rs2];
-          x[rd] = b === 0 ? a : b === -1 ? 0 : a % b;
+          x[rd] = b === 0 ? a : b === -1 ? 0 : (a % b) | 0;
           pc = (pc + 4) | 0;
           continue;
         }
         case Op.REMU: {
           // remu: by zero gives the dividend
           const b = x[rs2] >>> 0;
-          x[rd] = b === 0 ? x[rs1] : (x[rs1] >>> 0) % b;
+          x[rd] = b === 0 ? x[rs1] : ((x[rs1] >>> 0) % b) | 0;
           pc = (pc + 4) | 0;
           continue;
         }
