@@ -25,6 +25,7 @@ import { CSR_NAME } from './csr_numbers';
 import { extractFields, matchRow, type Fields, type OpcodeRow } from './opcodes';
 
 /** ABI register names, x0..x31. */
+// prettier-ignore
 export const ABI_NAMES: readonly string[] = [
   'zero',
   'ra',

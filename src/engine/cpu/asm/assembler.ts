@@ -19,7 +19,7 @@
  * Layout: `.text` sections at `textBase` (default 0x80000000), then `.rodata`, `.data` and
  * `.bss` sections, each group starting on a 4 KiB page (`.data` at `dataBase` if given).
  * Sections of other names join a group by prefix (`.text.*`, `.sdata`, ...) or by flags.
- * The ELF has one PT_LOAD segment per non-empty group and every label in `.symtab`, except
+ * The ELF has one PT_LOAD segment per non-empty section and every label in `.symtab`, except
  * numeric local labels and `.L` labels (as gas). Entry: `_start` if defined, else textBase.
  */
 import { writeElf, type ElfWriterSection, type ElfWriterSegment, type ElfWriterSymbol } from '../elf_writer';
@@ -116,6 +116,7 @@ export function formatAsmError(e: AsmError): string {
 
 // ------------------------------------------------------------- internals --
 
+/** Bytes of a section: fixed `bytes`, an `emit` closure for pass 2, or neither for zeros. */
 interface Chunk {
   off: number;
   size: number;
@@ -158,6 +159,8 @@ interface SymInfo {
 }
 
 const PAGE = 4096;
+/** Largest size or count a directive may ask for: more is surely a mistake. */
+const MAX_SIZE = 0x1000_0000;
 const alignUp = (v: number, a: number): number => Math.ceil(v / a) * a;
 const NOP = [0x13, 0x00, 0x00, 0x00];
 const C_NOP = [0x01, 0x00];
@@ -553,7 +556,7 @@ class Assembler {
         const fill = ops.length === 2 ? this.constant(ops[1], name) : 0;
         if (n === null || fill === null) return;
         if (n < 0) return this.error(ops[0].col, `${name} size ${n} is negative`);
-        this.addChunk(n, new Array<number>(n).fill(fill & 0xff));
+        this.addChunk(n, (fill & 0xff) === 0 ? undefined : new Array<number>(n).fill(fill & 0xff)); // zeros need no bytes
         return;
       }
       case '.fill': {
@@ -565,6 +568,7 @@ class Assembler {
         if (repeat < 0) return this.error(ops[0].col, `.fill repeat count ${repeat} is negative`);
         if (size < 0 || size > 8) return this.error(ops[1].col, `.fill size ${size} out of range [0, 8]`);
         const one = le(value & 0xffffffff, Math.min(size, 4)).concat(new Array<number>(Math.max(0, size - 4)).fill(0));
+        if (repeat * size > MAX_SIZE) return this.error(ops[0].col, `.fill of ${repeat * size} bytes is too large`);
         this.addChunk(repeat * size, Array.from({ length: repeat }, () => one).flat());
         return;
       }
@@ -605,7 +609,7 @@ class Assembler {
     return null;
   }
 
-  /** A pass-1 constant for a size or count. */
+  /** A pass-1 constant for a size or count (at most 256 MiB of bytes). */
   private constant(op: Operand, what: string): number | null {
     const e = this.p.expr(op);
     if (isColError(e)) {
@@ -619,6 +623,10 @@ class Assembler {
     }
     if (v === undefined) {
       this.error(op.col, `${what} needs a constant (symbols must be defined before use)`);
+      return null;
+    }
+    if (Math.abs(v) > MAX_SIZE) {
+      this.error(op.col, `${what} value ${v} is too large`);
       return null;
     }
     return v;
@@ -759,10 +767,10 @@ class Assembler {
     const back = this.cur;
     this.switchTo('.bss', null, false);
     const pad = (al - (this.cur.size % al)) % al;
-    if (pad) this.addChunk(pad, new Array<number>(pad).fill(0));
+    if (pad) this.addChunk(pad);
     this.cur.align = Math.max(this.cur.align, al);
     this.defineLabel(sym, sym, ops[0].col, false);
-    this.addChunk(size, new Array<number>(size).fill(0));
+    this.addChunk(size);
     if (name === '.comm') this.symInfo(sym).bind ??= 'GLOBAL';
     this.symInfo(sym).type ??= 'OBJECT';
     this.switchTo(back.name, null, false);
@@ -872,29 +880,21 @@ class Assembler {
     }
     if (this.errors.length > 0) return this.failed();
 
-    // segments: one per non-empty group
+    // one PT_LOAD segment per non-empty section, holding that one section
     const segments: ElfWriterSegment[] = [];
     const elfSections: ElfWriterSection[] = [];
     const flags: Record<SectionKind, number> = { text: PF_R | PF_X, rodata: PF_R, data: PF_R | PF_W, bss: PF_R | PF_W };
-    for (const kind of ['text', 'rodata', 'data', 'bss'] as SectionKind[]) {
-      const group = sections.filter((s) => s.kind === kind && s.size > 0);
-      if (group.length === 0) continue;
-      const start = group[0].addr;
-      const end = group[group.length - 1].addr + group[group.length - 1].size;
-      const data = new Uint8Array(kind === 'bss' ? 0 : end - start);
-      for (const s of group) if (kind !== 'bss') data.set(s.data, s.addr - start);
-      const seg = segments.length;
-      segments.push({ vaddr: start, flags: flags[kind], data, memsz: end - start, align: PAGE });
-      for (const s of group) {
-        elfSections.push({
-          name: s.name,
-          segment: seg,
-          offset: s.addr - start,
-          size: s.size,
-          nobits: kind === 'bss',
-          align: s.align,
-        });
-      }
+    for (const s of sections) {
+      if (s.size === 0) continue;
+      const nobits = s.kind === 'bss';
+      elfSections.push({ name: s.name, segment: segments.length, size: s.size, nobits, align: s.align });
+      segments.push({
+        vaddr: s.addr,
+        flags: flags[s.kind],
+        data: nobits ? new Uint8Array(0) : s.data,
+        memsz: s.size,
+        align: s.addr % PAGE === 0 ? PAGE : s.align,
+      });
     }
     const textBase = (this.opts.textBase ?? 0x8000_0000) >>> 0;
     const entry = symbols.get('_start') ?? textBase;
@@ -966,5 +966,11 @@ function findModifier(e: Expr, m: 'pcrel_hi'): Expr | null {
  * ELF32 executable. Never throws: problems come back as errors with line and column.
  */
 export function assemble(source: string, opts: AsmOptions = {}): AsmResult {
-  return new Assembler(opts).run(source);
+  try {
+    return new Assembler(opts).run(source);
+  } catch (e) {
+    // a bug in the assembler, not in the source: still an error value for the caller
+    const message = `internal assembler error: ${e instanceof Error ? e.message : String(e)}`;
+    return { ok: false, errors: [{ line: 1, column: 1, message, ...(opts.fileName ? { file: opts.fileName } : {}) }] };
+  }
 }

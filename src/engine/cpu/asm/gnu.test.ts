@@ -24,7 +24,9 @@ const TOOLS = ['as', 'ld', 'objdump', 'objcopy'].map((t) => `/usr/bin/riscv64-un
 const missing = TOOLS.filter((t) => !existsSync(t));
 const haveGnu = missing.length === 0;
 if (!haveGnu) {
-  console.warn(`GNU comparison tests skipped: ${missing.join(', ')} not found (apt install binutils-riscv64-unknown-elf)`);
+  console.warn(
+    `GNU comparison tests skipped: ${missing.join(', ')} not found (apt install binutils-riscv64-unknown-elf)`,
+  );
 }
 
 const TEXT = 0x8000_0000;
@@ -53,7 +55,16 @@ function gnu(name: string, src: string): Gnu {
   const run = (tool: string, args: string[]): string =>
     execFileSync(`/usr/bin/riscv64-unknown-elf-${tool}`, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   run('as', ['-march=rv32imac_zicsr_zifencei', '-mabi=ilp32', '-o', `${base}.o`, `${base}.s`]);
-  run('ld', ['-m', 'elf32lriscv', '--no-relax', `-Ttext=0x${TEXT.toString(16)}`, `-Tdata=0x${DATA.toString(16)}`, '-o', `${base}.elf`, `${base}.o`]);
+  run('ld', [
+    '-m',
+    'elf32lriscv',
+    '--no-relax',
+    `-Ttext=0x${TEXT.toString(16)}`,
+    `-Tdata=0x${DATA.toString(16)}`,
+    '-o',
+    `${base}.elf`,
+    `${base}.o`,
+  ]);
   const section = (sec: string): Uint8Array => {
     run('objcopy', ['-O', 'binary', '-j', sec, `${base}.elf`, `${base}${sec}`]);
     return new Uint8Array(readFileSync(`${base}${sec}`));
@@ -104,9 +115,17 @@ function trimPadding(gnuText: Uint8Array, len: number): Uint8Array {
 const CASES = [
   { name: 'gnu_norvc.s', what: 'base and pseudo-instructions, no compression' },
   // the same program as GNU as assembles it by default: compressed wherever it can
-  { name: 'gnu_norvc.s', what: 'the same program compressed by GNU as', transform: (s: string) => s.replace('.option norvc\n', '') },
+  {
+    name: 'gnu_norvc.s',
+    what: 'the same program compressed by GNU as',
+    transform: (s: string) => s.replace('.option norvc\n', ''),
+  },
   // data in .text would print as .byte (objdump follows mapping symbols), so not here
-  { name: 'gnu_rvc.s', what: 'compressed instructions', transform: (s: string) => s.replace(/\.byte\s+1\n/, 'c.nop\n') },
+  {
+    name: 'gnu_rvc.s',
+    what: 'compressed instructions',
+    transform: (s: string) => s.replace(/\.byte\s+1\n/, 'c.nop\n'),
+  },
 ];
 
 describe('disassembly matches GNU objdump', () => {
