@@ -41,7 +41,9 @@ function elf(
 ): string {
   const text = new Uint8Array(code.length * 4);
   code.forEach((w, i) => new DataView(text.buffer).setUint32(i * 4, w >>> 0, true));
-  const segments = [{ vaddr: base, flags: PF_R | PF_X, data: text }];
+  const segments: { vaddr: number; flags: number; data: Uint8Array }[] = [
+    { vaddr: base, flags: PF_R | PF_X, data: text },
+  ];
   if (data) segments.push({ vaddr: data.at, flags: PF_R | PF_W, data: data.bytes });
   const symbols = [
     { name: '_start', value: base, type: 'FUNC' as const },
