@@ -14,7 +14,8 @@
  *
  * Choices where the specification leaves room (documented for users in README):
  * - Misaligned loads and stores are performed by the hardware (byte by byte, all or nothing: a
- *   fault on any byte leaves memory unchanged and reports the access's own address in xtval).
+ *   fault on any byte leaves memory unchanged; xtval names the portion that faulted, i.e. the
+ *   access's address or, when only its second page faults, that page's first byte).
  *   Misaligned LR/SC/AMOs raise address-misaligned exceptions (cause 4 or 6), as the A
  *   extension requires without Zam.
  * - A/D bits are set by hardware during the walk (Svadu-like), never page faults.
@@ -213,7 +214,9 @@ export class Hart {
   /** Scratch decoded page for instructions that straddle a page boundary. */
   private readonly scratch = new Int32Array(4096).fill(Op.REFETCH);
   /** Walk context, reused to avoid allocation. */
-  private readonly ctx: Context = { satp: 0, priv: 0, sum: false, mxr: false };
+  private readonly ctx: Context = { satp: 0, priv: 0, sum: false, mxr: false, pmp: null };
+  /** PMP check the walk applies to PTE reads and A/D writes (S-mode accesses). */
+  private readonly ptePmp = (pa: number, access: Access): boolean => this.pmpAllows(pa, access, Priv.S);
 
   private readonly i8: Int8Array;
   private readonly i16: Int16Array;
@@ -320,6 +323,7 @@ export class Hart {
     ctx.priv = priv;
     ctx.sum = (this.mstatus & SUM) !== 0;
     ctx.mxr = (this.mstatus & MXR) !== 0;
+    ctx.pmp = this.pmpActive ? this.ptePmp : null;
     const asid = (ctx.satp >>> 22) & 0x1ff;
     const i = this.tlb.find(va >>> 12, asid);
     if (i >= 0) {
@@ -829,14 +833,15 @@ export class Hart {
     this.yieldRun = true;
   }
 
-  /** A misaligned load, byte by byte; a fault on any byte reports `va` itself. */
+  /** A misaligned load, byte by byte; a fault reports the first byte of the faulting portion. */
   private loadMisaligned(va: number, width: number, signed: boolean): number {
     let v = 0;
     for (let k = 0; k < width; k++) {
       const pa = this.translate((va + k) | 0, Access.LOAD);
       const b = pa < 0 || pa >= 0x1_0000_0000 ? null : this.bus.read(pa, 1);
       if (b === null) {
-        this.raise(pa === PAGE_FAULT ? Cause.LOAD_PAGE_FAULT : Cause.LOAD_ACCESS, va);
+        // xtval names the portion of the access that faulted (its first byte).
+        this.raise(pa === PAGE_FAULT ? Cause.LOAD_PAGE_FAULT : Cause.LOAD_ACCESS, (va + k) | 0);
         return 0;
       }
       v |= b << (8 * k);
@@ -851,14 +856,14 @@ export class Hart {
     for (let k = 0; k < width; k++) {
       const pa = this.translate((va + k) | 0, Access.STORE);
       if (pa < 0 || pa >= 0x1_0000_0000) {
-        this.raise(pa === PAGE_FAULT ? Cause.STORE_PAGE_FAULT : Cause.STORE_ACCESS, va);
+        this.raise(pa === PAGE_FAULT ? Cause.STORE_PAGE_FAULT : Cause.STORE_ACCESS, (va + k) | 0);
         return;
       }
       pas.push(pa);
     }
     for (let k = 0; k < width; k++) {
       if (!this.bus.write(pas[k], 1, value >>> (8 * k))) {
-        this.raise(Cause.STORE_ACCESS, va);
+        this.raise(Cause.STORE_ACCESS, (va + k) | 0);
         return;
       }
     }

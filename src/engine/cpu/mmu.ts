@@ -42,6 +42,11 @@ export interface Context {
   priv: number;
   sum: boolean;
   mxr: boolean;
+  /**
+   * PMP check of the walk's own PTE accesses (made as S-mode accesses, spec 3.7.1), or null
+   * when no PMP entry is active.
+   */
+  pmp: ((paddr: number, access: Access) => boolean) | null;
 }
 
 const TLB_SIZE = 512;
@@ -159,6 +164,7 @@ export function leafAddress(pte: number, level: number, va: number): number {
  * physical addresses are 34 bits), `PAGE_FAULT` or `ACCESS_FAULT`.
  */
 export function walk(bus: Bus, tlb: Tlb, ctx: Context, va: number, access: Access): number {
+  const pmp = ctx.pmp;
   const vpn = [(va >>> 12) & 0x3ff, (va >>> 22) & 0x3ff];
   // 1. Let a be satp.ppn x PAGESIZE, and let i = LEVELS - 1 (Sv32: PAGESIZE 4096, LEVELS 2).
   let a = (ctx.satp & 0x3f_ffff) * 0x1000;
@@ -169,7 +175,7 @@ export function walk(bus: Bus, tlb: Tlb, ctx: Context, va: number, access: Acces
     // 2. Let pte be the value of the PTE at address a + va.vpn[i] x PTESIZE (PTESIZE 4). If
     //    accessing pte violates a PMA or PMP check, raise an access-fault exception.
     pteAddr = a + vpn[i] * 4;
-    if (!bus.inRam(pteAddr, 4)) return ACCESS_FAULT;
+    if (!bus.inRam(pteAddr, 4) || (pmp !== null && !pmp(pteAddr, Access.LOAD))) return ACCESS_FAULT;
     pte = bus.i32[(pteAddr - RAM_BASE) >>> 2];
     // 3. If pte.v = 0, or if pte.r = 0 and pte.w = 1, or reserved bits are set, stop and raise
     //    a page-fault exception.
@@ -193,6 +199,7 @@ export function walk(bus: Bus, tlb: Tlb, ctx: Context, va: number, access: Acces
   //    for a store, pte.d to 1, writing the PTE back atomically.
   const want = PTE_A | (access === Access.STORE ? PTE_D : 0);
   if ((pte & want) !== want) {
+    if (pmp !== null && !pmp(pteAddr, Access.STORE)) return ACCESS_FAULT;
     pte |= want;
     bus.writeRamSlow(pteAddr - RAM_BASE, 4, pte);
   }
