@@ -26,7 +26,9 @@
 import { expect } from 'vitest';
 import { assemble } from '../../src/engine/cpu/asm';
 import { loadElf, parseElf } from '../../src/engine/cpu/elf';
+import { ABI_NAMES } from '../../src/engine/cpu/disasm';
 import { attachHtif } from '../../src/engine/cpu/htif';
+import { PTE_A, PTE_D, PTE_G, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X } from '../../src/engine/cpu/mmu';
 import { Machine, type MachineConfig, type StopReason } from '../../src/engine/cpu/machine';
 
 // --------------------------------------------------------------- prelude --
@@ -297,40 +299,7 @@ export interface Run {
   straps(): TrapRecord[];
 }
 
-const ABI = [
-  'zero',
-  'ra',
-  'sp',
-  'gp',
-  'tp',
-  't0',
-  't1',
-  't2',
-  's0',
-  's1',
-  'a0',
-  'a1',
-  'a2',
-  'a3',
-  'a4',
-  'a5',
-  'a6',
-  'a7',
-  's2',
-  's3',
-  's4',
-  's5',
-  's6',
-  's7',
-  's8',
-  's9',
-  's10',
-  's11',
-  't3',
-  't4',
-  't5',
-  't6',
-];
+const ABI = ABI_NAMES;
 
 /** Register number of an ABI or xN name. */
 export function regNum(r: number | string): number {
@@ -462,14 +431,7 @@ export const irq = (code: number): number => (0x8000_0000 | code) >>> 0;
 
 // ------------------------------------------------------------- page tables --
 
-export const PTE_V = 1 << 0;
-export const PTE_R = 1 << 1;
-export const PTE_W = 1 << 2;
-export const PTE_X = 1 << 3;
-export const PTE_U = 1 << 4;
-export const PTE_G = 1 << 5;
-export const PTE_A = 1 << 6;
-export const PTE_D = 1 << 7;
+export { PTE_A, PTE_D, PTE_G, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X };
 
 /**
  * Sv32 page tables built from TypeScript in guest RAM (physical, page-aligned `root`); second
