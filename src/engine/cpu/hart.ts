@@ -1406,10 +1406,8 @@ export class Hart {
           // Privilege, translation or interrupt enables may have changed.
           codeVpn = -1;
           this.pc = pc;
-          if (this.checkInterrupts()) {
-            pc = this.pc;
-            continue;
-          }
+          if (this.checkInterrupts()) pc = this.pc;
+          if (this.yieldRun) break loop; // an environment took the interrupt
           continue;
         }
 
