@@ -130,6 +130,29 @@ export interface TrapEnv {
 
 const FAST_TLB = 256;
 
+/** The CSR-backing fields of a hart, in the order `saveState` lists them. */
+const CSR_FIELDS = [
+  'mstatus',
+  'mie',
+  'mipSw',
+  'mipHw',
+  'mtvec',
+  'stvec',
+  'mepc',
+  'sepc',
+  'mcause',
+  'scause',
+  'mtval',
+  'stval',
+  'mscratch',
+  'sscratch',
+  'medeleg',
+  'mideleg',
+  'mcounteren',
+  'scounteren',
+  'satp',
+] as const;
+
 // ----------------------------------------------------------------- hart --
 
 export class Hart {
@@ -1500,27 +1523,7 @@ export class Hart {
       x: Array.from(this.x.subarray(0, 32)),
       pc: this.pc,
       priv: this.priv,
-      csr: [
-        this.mstatus,
-        this.mie,
-        this.mipSw,
-        this.mipHw,
-        this.mtvec,
-        this.stvec,
-        this.mepc,
-        this.sepc,
-        this.mcause,
-        this.scause,
-        this.mtval,
-        this.stval,
-        this.mscratch,
-        this.sscratch,
-        this.medeleg,
-        this.mideleg,
-        this.mcounteren,
-        this.scounteren,
-        this.satp,
-      ],
+      csr: CSR_FIELDS.map((f) => this[f]),
       reservation: this.reservation,
       pmpcfg: Array.from(this.pmpcfg),
       pmpaddr: Array.from(this.pmpaddr),
@@ -1544,7 +1547,7 @@ export class Hart {
       Array.isArray(a) && a.length === n && a.every((v) => typeof v === 'number');
     if (!nums(x, 32)) return 'hart state: x must be 32 numbers';
     if (!nums(o.pmpcfg, 16) || !nums(o.pmpaddr, 16)) return 'hart state: pmpcfg and pmpaddr must be 16 numbers each';
-    if (!nums(csr, 19)) return 'hart state: csr must be 19 numbers';
+    if (!nums(csr, CSR_FIELDS.length)) return `hart state: csr must be ${CSR_FIELDS.length} numbers`;
     if (!nums(counters, 5)) return 'hart state: counters must be 5 numbers';
     if (typeof o.pc !== 'number' || ![0, 1, 3].includes(o.priv as number)) return 'hart state: bad pc or priv';
     if (!Array.isArray(tlb) || !tlb.every((r) => nums(r, 6))) return 'hart state: bad tlb';
@@ -1552,27 +1555,7 @@ export class Hart {
     this.x[32] = 0;
     this.pc = o.pc | 0;
     this.priv = o.priv as Priv;
-    [
-      this.mstatus,
-      this.mie,
-      this.mipSw,
-      this.mipHw,
-      this.mtvec,
-      this.stvec,
-      this.mepc,
-      this.sepc,
-      this.mcause,
-      this.scause,
-      this.mtval,
-      this.stval,
-      this.mscratch,
-      this.sscratch,
-      this.medeleg,
-      this.mideleg,
-      this.mcounteren,
-      this.scounteren,
-      this.satp,
-    ] = csr;
+    CSR_FIELDS.forEach((f, i) => (this[f] = csr[i]));
     this.pmpcfg.set(o.pmpcfg as number[]);
     this.pmpaddr.set(o.pmpaddr as number[]);
     this.tdata2 = typeof o.tdata2 === 'number' ? o.tdata2 : 0;

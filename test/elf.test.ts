@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BOOT_ROM_BASE, Bus, RAM_BASE } from './bus';
+import { BOOT_ROM_BASE, Bus, RAM_BASE } from '../src/engine/cpu/bus';
 import {
   loadElf,
   parseElf,
@@ -16,8 +16,8 @@ import {
   type ElfImage,
   type ElfSymbol,
   type SymbolLike,
-} from './elf';
-import { writeElf, type ElfWriterInput } from './elf_writer';
+} from '../src/engine/cpu/elf';
+import { writeElf, type ElfWriterInput } from '../src/engine/cpu/elf_writer';
 
 const GCC = 'riscv64-unknown-elf-gcc';
 const hasGcc = (() => {

@@ -15,8 +15,8 @@ import {
   SHT_PROGBITS,
   SymbolTable,
   type ElfImage,
-} from './elf';
-import { writeElf, type ElfWriterInput } from './elf_writer';
+} from '../src/engine/cpu/elf';
+import { writeElf, type ElfWriterInput } from '../src/engine/cpu/elf_writer';
 
 function hasTool(tool: string): boolean {
   try {

@@ -16,9 +16,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { disassembleRange } from '../disasm';
-import { parseElf } from '../elf';
-import { assemble } from './index';
+import { disassembleRange } from '../../src/engine/cpu/disasm';
+import { parseElf } from '../../src/engine/cpu/elf';
+import { assemble } from '../../src/engine/cpu/asm';
 
 const TOOLS = ['as', 'ld', 'objdump', 'objcopy'].map((t) => `/usr/bin/riscv64-unknown-elf-${t}`);
 const missing = TOOLS.filter((t) => !existsSync(t));
