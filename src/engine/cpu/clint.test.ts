@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RecordingLine } from '../../../test/support/recording_line';
 import { Clint, CLINT_MTIME, CLINT_MTIMECMP, type Clock } from './clint';
-import type { InterruptLine } from './device';
-
-class Line implements InterruptLine {
-  level = false;
-  sets = 0;
-  set(level: boolean): void {
-    this.level = level;
-    this.sets++;
-  }
-}
 
 class FakeClock implements Clock {
   t = 0;
@@ -23,7 +14,7 @@ class FakeClock implements Clock {
 
 function make(harts = 2) {
   const clock = new FakeClock();
-  const msip = Array.from({ length: harts }, () => new Line());
+  const msip = Array.from({ length: harts }, () => new RecordingLine());
   const changed: number[] = [];
   const clint = new Clint(harts, clock, { msip, timerChanged: (h) => changed.push(h) });
   return { clint, clock, msip, changed };
@@ -39,7 +30,7 @@ describe('Clint', () => {
   it('rejects bad configurations', () => {
     const clock = new FakeClock();
     expect(() => new Clint(0, clock, { msip: [], timerChanged: () => {} })).toThrow(RangeError);
-    expect(() => new Clint(2, clock, { msip: [new Line()], timerChanged: () => {} })).toThrow(RangeError);
+    expect(() => new Clint(2, clock, { msip: [new RecordingLine()], timerChanged: () => {} })).toThrow(RangeError);
   });
 
   describe('msip', () => {

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { InterruptLine } from './device';
+import { RecordingLine } from '../../../test/support/recording_line';
 import { Plic, PLIC_CONTEXT, PLIC_ENABLE, PLIC_PENDING } from './plic';
-
-class Line implements InterruptLine {
-  level = false;
-  sets = 0;
-  set(level: boolean): void {
-    this.level = level;
-    this.sets++;
-  }
-}
 
 const prio = (n: number) => 4 * n;
 const enable = (ctx: number, w = 0) => PLIC_ENABLE + 0x80 * ctx + 4 * w;
@@ -17,7 +8,7 @@ const threshold = (ctx: number) => PLIC_CONTEXT + 0x1000 * ctx;
 const claim = (ctx: number) => PLIC_CONTEXT + 0x1000 * ctx + 4;
 
 function make(numSources = 64, numContexts = 4) {
-  const lines = Array.from({ length: numContexts }, () => new Line());
+  const lines = Array.from({ length: numContexts }, () => new RecordingLine());
   const plic = new Plic(numSources, lines);
   return { plic, lines };
 }
@@ -31,10 +22,10 @@ function arm(plic: Plic, n: number, p: number, ctx = 0): void {
 
 describe('Plic', () => {
   it('rejects bad configurations', () => {
-    expect(() => new Plic(31, [new Line()])).toThrow(RangeError);
-    expect(() => new Plic(1025, [new Line()])).toThrow(RangeError);
+    expect(() => new Plic(31, [new RecordingLine()])).toThrow(RangeError);
+    expect(() => new Plic(1025, [new RecordingLine()])).toThrow(RangeError);
     expect(() => new Plic(64, [])).toThrow(RangeError);
-    expect(new Plic(96, [new Line()]).size).toBe(0x400_0000);
+    expect(new Plic(96, [new RecordingLine()]).size).toBe(0x400_0000);
   });
 
   describe('registers', () => {

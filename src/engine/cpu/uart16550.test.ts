@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InterruptLine } from './device';
+import { RecordingLine } from '../../../test/support/recording_line';
 import { Uart16550 } from './uart16550';
 
 const RBR = 0,
@@ -15,15 +15,8 @@ const RBR = 0,
   MSR = 6,
   SCR = 7;
 
-class Line implements InterruptLine {
-  level = false;
-  set(level: boolean): void {
-    this.level = level;
-  }
-}
-
 function make() {
-  const irq = new Line();
+  const irq = new RecordingLine();
   const out: number[] = [];
   const uart = new Uart16550('uart0', irq, (b) => out.push(b));
   const r = (off: number) => uart.read(off, 1);
