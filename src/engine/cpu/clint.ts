@@ -95,6 +95,18 @@ export class Clint implements Device {
     return hi * TWO_32 + this.cmpLo[hart];
   }
 
+  /** Sets `hart`'s mtimecmp (Infinity: never) in one step, as firmware writing both halves would. */
+  setMtimecmp(hart: number, value: number): void {
+    if (!Number.isFinite(value) || value >= HI_LIMIT * TWO_32) {
+      this.cmpLo[hart] = this.cmpHi[hart] = 0xffff_ffff;
+    } else {
+      const v = Math.max(0, Math.floor(value));
+      this.cmpLo[hart] = v % TWO_32;
+      this.cmpHi[hart] = Math.floor(v / TWO_32);
+    }
+    this.lines.timerChanged(hart);
+  }
+
   /** The current level of hart `hart`'s MSIP line. */
   msipLevel(hart: number): boolean {
     return this.msip[hart] ?? false;

@@ -1,0 +1,79 @@
+/**
+ * A whole system: the machine, the kernel, core with its services, and init with a
+ * configuration. Boot modules (ELF images, data) are given as bytes: the engine never reads
+ * files itself; hosts (CLI, tests, the engine host) load them.
+ */
+import { Machine, type MachineConfig } from '../cpu/machine';
+import { utf8Decode, utf8Encode } from '../cpu/elf';
+import { Core, type LogLine } from './core';
+import { Init } from './init/init';
+import { Kernel, type KernelOptions } from './kernel';
+import { registerCoreServices } from './services';
+
+export interface SystemOptions {
+  cpus?: number;
+  ramMiB?: number;
+  kernel?: KernelOptions;
+  machine?: Partial<MachineConfig>;
+}
+
+export class System {
+  readonly machine: Machine;
+  readonly kernel: Kernel;
+  readonly core: Core;
+  readonly init: Init;
+
+  private constructor(opts: SystemOptions) {
+    this.machine = new Machine({ harts: opts.cpus ?? 1, ramSize: (opts.ramMiB ?? 128) * 1024 * 1024, ...opts.machine });
+    this.kernel = new Kernel(this.machine, opts.kernel);
+    this.core = new Core(this.kernel);
+    registerCoreServices(this.core);
+    this.init = new Init(this.core);
+  }
+
+  /**
+   * Boots a configuration with the given ROM modules. Returns the system, or an error that
+   * names the problem (a missing module, a config error with its line).
+   */
+  static boot(configXml: string, modules: Map<string, Uint8Array>, opts: SystemOptions = {}): System | string {
+    const sys = new System(opts);
+    for (const [name, data] of modules) {
+      const err = sys.core.setRom(name, data);
+      if (err) return err;
+    }
+    const cfgErr = sys.core.setRom('config', utf8Encode(configXml), true);
+    if (cfgErr) return cfgErr;
+    const err = sys.init.apply(configXml);
+    if (err) return err;
+    // Init follows its config ROM: a new version is applied live.
+    sys.core.roms.get('config')!.watchers.add({
+      notify: () => {
+        const data = sys.core.romData('config');
+        if (data) sys.init.apply(utf8Decode(data));
+      },
+    });
+    return sys;
+  }
+
+  /** Replaces init's config ROM; init applies it live (a bad config is logged and ignored). */
+  updateConfig(xml: string): string | null {
+    const before = this.core.logLines.length;
+    this.core.setRom('config', utf8Encode(xml), true);
+    const err = this.core.logLines.slice(before).find((l) => l.label === 'init' && l.text.startsWith('Error: config:'));
+    return err ? err.text : null;
+  }
+
+  /** Runs up to `cycles` cycles of virtual time; returns the machine's stop reason. */
+  run(cycles: number): ReturnType<Machine['run']> {
+    return this.machine.run(cycles);
+  }
+
+  get log(): LogLine[] {
+    return this.core.logLines;
+  }
+
+  /** The log as Genode prints it: "[label] text" lines. */
+  transcript(): string[] {
+    return this.core.logLines.map((l) => `[${l.label}] ${l.text}`);
+  }
+}
