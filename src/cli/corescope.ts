@@ -13,6 +13,7 @@
  * a shell); 124 if --max-cycles ran out; 2 for usage errors and unreadable or malformed ELF files.
  */
 import { readFileSync } from 'node:fs';
+import { bootMain } from './boot';
 import { parseArgs } from 'node:util';
 import { parseElf, loadElf, type ElfImage } from '../engine/cpu/elf';
 import { attachHtif } from '../engine/cpu/htif';
@@ -20,6 +21,7 @@ import { Machine } from '../engine/cpu/machine';
 import { LinuxUser, type MmuMode } from '../engine/cpu/user_mode';
 
 const USAGE = `usage: corescope run [options] prog.elf [args...]
+       corescope boot scenario.xml [options]   (see corescope boot --help)
 
 Runs an RV32IMAC ELF executable on Corescope's emulated RISC-V machine.
 
@@ -50,7 +52,10 @@ interface RunOptions {
 
 function parse(argv: string[]): RunOptions | 'help' {
   if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help') return 'help';
-  if (argv[0] !== 'run') throw new UsageError(`unknown command '${argv[0]}' (try 'corescope run prog.elf')`);
+  if (argv[0] !== 'run')
+    throw new UsageError(
+      `unknown command '${argv[0]}' (try 'corescope run prog.elf' or 'corescope boot scenario.xml')`,
+    );
   let parsed;
   try {
     parsed = parseArgs({
@@ -98,6 +103,13 @@ function parse(argv: string[]): RunOptions | 'help' {
 
 /** Runs the CLI; returns the process exit status. Never throws. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'boot') {
+    return bootMain(
+      argv.slice(1),
+      (s) => process.stdout.write(s),
+      (s) => process.stderr.write(s),
+    );
+  }
   let opts: RunOptions | 'help';
   try {
     opts = parse(argv);

@@ -11,6 +11,19 @@
  * System calls (base-hw style): `ecall` with the number in a7, arguments in a0..a5; the kernel
  * answers in a0 (a {@link SysResult}: 0 or a negative error) and, for some calls, a1..a2.
  * Message payload and capabilities travel through the calling thread's UTCB page.
+ *
+ * Rules the tables below do not show:
+ * - A system call changes a0..a2 only; every other register is preserved.
+ * - A received capability that the receiver already holds arrives under the selector it has,
+ *   so a server can recognise its own objects (e.g. the session passed to Root::close).
+ * - reply_wait with reply_first: if the reply message is malformed the call returns that
+ *   error without waiting; if the caller has gone meanwhile, the reply is dropped and the
+ *   thread waits as usual.
+ * - A new component's main thread starts at the ELF entry with sp = the top of its stack
+ *   (LAYOUT.MAIN_STACK_SIZE bytes directly below the UTCB), tp = a0 = the UTCB address; gp is
+ *   the program's business. Its capability space holds the SEL.* selectors below.
+ * - Region_map::attach: size 0 means "the rest of the dataspace from offset"; `at` is ignored
+ *   unless use_at is non-zero. Payload lengths need not be multiples of 4.
  */
 
 import { utf8Decode, utf8Encode } from '../cpu/elf';
@@ -309,6 +322,33 @@ export const CPU_SESSION = iface('Cpu_session', {
   affinity_space: { args: [], results: [u('width'), u('height')], doc: '' },
 });
 
+/** Fault types reported by `Region_map::fault`. */
+export const FAULT_TYPE = { NONE: 0, READ: 1, WRITE: 2, EXEC: 3 } as const;
+
+/** TRACE event kinds (bit numbers of a TRACE policy mask); the same numbering as core's TraceKind. */
+export const TRACE_KIND = {
+  SCHEDULE_IN: 0,
+  SCHEDULE_OUT: 1,
+  RPC_CALL: 2,
+  RPC_DISPATCH: 3,
+  RPC_REPLY: 4,
+  SIGNAL_SUBMIT: 5,
+  SIGNAL_RECEIVE: 6,
+  PAGE_FAULT: 7,
+  PAGE_FAULT_RESOLVED: 8,
+  PAGE_FAULT_UNRESOLVED: 9,
+  IRQ: 10,
+  IRQ_ACK: 11,
+  SESSION_OPEN: 12,
+  SESSION_UPGRADE: 13,
+  SESSION_CLOSE: 14,
+  QUOTA_TRANSFER: 15,
+  EXCEPTION: 16,
+  LOG: 17,
+  THREAD_START: 18,
+  THREAD_EXIT: 19,
+} as const;
+
 /** Thread states reported by `Cpu_thread::state`. */
 export const THREAD_STATE = { VALID: 0, PAGE_FAULT: 1, EXCEPTION: 2, UNAVAILABLE: 3 } as const;
 
@@ -367,7 +407,11 @@ export const TIMER_SESSION = iface('Timer_session', {
 });
 
 export const TRACE_SESSION = iface('Trace_session', {
-  subjects: { args: [u('first')], results: [u('count')], doc: 'Followed by up to 64 subject ids from index first.' },
+  subjects: {
+    args: [u('first')],
+    results: [u('count')],
+    doc: 'count: how many subject ids follow (at most 64), starting at index first of all subjects.',
+  },
   subject_info: {
     args: [u('id')],
     results: [u('state'), u('priority'), u('affinity_x'), u('exec_lo'), u('exec_hi'), s('label'), s('thread')],

@@ -35,8 +35,14 @@ export class System {
    * Boots a configuration with the given ROM modules. Returns the system, or an error that
    * names the problem (a missing module, a config error with its line).
    */
-  static boot(configXml: string, modules: Map<string, Uint8Array>, opts: SystemOptions = {}): System | string {
+  static boot(
+    configXml: string,
+    modules: Map<string, Uint8Array>,
+    opts: SystemOptions = {},
+    onLog?: (line: LogLine) => void,
+  ): System | string {
     const sys = new System(opts);
+    if (onLog) sys.core.onLog = onLog;
     for (const [name, data] of modules) {
       const err = sys.core.setRom(name, data);
       if (err) return err;
@@ -66,6 +72,35 @@ export class System {
   /** Runs up to `cycles` cycles of virtual time; returns the machine's stop reason. */
   run(cycles: number): ReturnType<Machine['run']> {
     return this.machine.run(cycles);
+  }
+
+  /** Instructions retired by all harts. */
+  get instructions(): number {
+    return this.machine.harts.reduce((n, h) => n + h.instret, 0);
+  }
+
+  /** Deadlock cycles as text: "init -> a/ep -> init -> b/ep -> (back to the first)". */
+  deadlocks(): string[] {
+    return this.kernel.deadlocks().map((c) => [...c, c[0]].map((t) => `${t.pd.label}/${t.name}`).join(' waits for '));
+  }
+
+  /** Every thread that does not run, with why. */
+  blockedSummary(): string {
+    const parts: string[] = [];
+    for (const t of this.kernel.threads.values()) {
+      const r = this.kernel.reason(t);
+      if (r) parts.push(`${t.pd.label}/${t.name}: ${r}`);
+    }
+    return parts.join('; ') || 'no threads';
+  }
+
+  /** PD and thread names for trace export. */
+  traceNames(): { pd: Map<number, string>; thread: Map<number, string> } {
+    const pd = new Map<number, string>();
+    const thread = new Map<number, string>();
+    for (const p of this.kernel.pds.values()) pd.set(p.id, p.label);
+    for (const t of this.kernel.threads.values()) thread.set(t.id, `${t.pd.label}/${t.name}`);
+    return { pd, thread };
   }
 
   get log(): LogLine[] {

@@ -1,0 +1,50 @@
+/**
+ * Loads a scenario from disk: the init configuration and the ROM modules its start nodes name
+ * (`<binary name="x"/>` or the start name), found next to the scenario or among the shipped
+ * guest components (resources/guest/<group>/x.elf).
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseInitConfig, formatIssue } from '../engine/core/init/config';
+
+export const GUEST_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../resources/guest');
+export const SCENARIO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../resources/scenarios');
+
+export interface Scenario {
+  file: string;
+  xml: string;
+  modules: Map<string, Uint8Array>;
+}
+
+/** Finds the ELF for ROM module `name`: beside the scenario, then in each guest group. */
+export function findModule(name: string, near: string): string | null {
+  const candidates = [join(near, name), join(near, `${name}.elf`)];
+  if (existsSync(GUEST_ROOT)) {
+    for (const d of readdirSync(GUEST_ROOT, { withFileTypes: true })) {
+      if (d.isDirectory()) candidates.push(join(GUEST_ROOT, d.name, `${name}.elf`));
+    }
+  }
+  return candidates.find((c) => existsSync(c) && !c.endsWith('.xml')) ?? null;
+}
+
+/** Reads a scenario file and its modules; an error names the file and what is missing. */
+export function loadScenario(file: string): Scenario | string {
+  let xml: string;
+  try {
+    xml = readFileSync(file, 'utf8');
+  } catch (e) {
+    return `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  }
+  const parsed = parseInitConfig(xml);
+  if (!parsed.ok) return formatIssue(file, parsed.error);
+  const modules = new Map<string, Uint8Array>();
+  for (const start of parsed.config.children) {
+    if (modules.has(start.binary)) continue;
+    const path = findModule(start.binary, dirname(file));
+    if (!path)
+      return `${file}:${start.line}: binary "${start.binary}" of <start name="${start.name}"> not found (looked beside the scenario and in ${GUEST_ROOT}/*/)`;
+    modules.set(start.binary, readFileSync(path));
+  }
+  return { file, xml, modules };
+}
