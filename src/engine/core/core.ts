@@ -9,6 +9,7 @@
  * closing the session gives it back.
  */
 import { RAM_BASE } from '../cpu/bus';
+import { causeName } from '../cpu/user_mode';
 import { LAYOUT, LOG_MAX, RPC } from './abi';
 import { CmosRtc } from './cmos_rtc';
 import { IoPortBus } from './io_port_bus';
@@ -296,9 +297,10 @@ export class Core implements KernelClient {
   /** The capability object of a dataspace (created once). */
   dsCap(ds: Dataspace): RpcObject {
     if (ds.cap === null) {
-      const server: CoreServer = ds.rm?.cap?.core ?? new DataspaceComponent(ds);
-      ds.cap = ds.rm?.cap ?? this.kernel.newRpcObject(null, server, null);
-      if (!ds.rm) dsByCap.set(ds.cap, ds);
+      // A managed dataspace gets its own Dataspace object too: handing out the region map's
+      // capability would let every client attach into (and take faults of) the manager's map.
+      ds.cap = this.kernel.newRpcObject(null, new DataspaceComponent(ds), null);
+      dsByCap.set(ds.cap, ds);
     }
     return ds.cap;
   }
@@ -363,6 +365,7 @@ export class Core implements KernelClient {
     if (rm.ds) {
       for (const r of [...rm.ds.regions]) this.removeRegion(r);
       rm.ds.dead = true;
+      if (rm.ds.cap) this.kernel.revoke(rm.ds.cap);
       this.dataspaces.delete(rm.ds);
     }
     rm.dead = true;
@@ -475,14 +478,12 @@ export class Core implements KernelClient {
   }
 
   private managedFault(t: Thread, rm: RegionMap, off: number, addr: number, type: FaultType): PagerResult {
+    // Like Genode's core: a fault is reflected to user land only if the region map has a fault
+    // handler; otherwise (e.g. an empty spot of a PD's stack area) it is an unresolved fault.
+    if (!rm.faultHandler) return this.unresolved(t, addr, type, 'no RM attachment');
     t.block = { kind: 'page_fault', addr, access: type, rm };
     rm.faults.push({ thread: t, addr: off, type });
-    if (rm.faultHandler) this.kernel.submit(rm.faultHandler, 1);
-    else
-      this.log(
-        'core',
-        `Warning: fault at ${hex(off)} in region map ${rm.name} that has no fault handler (pd='${t.pd.label}' thread='${t.name}')`,
-      );
+    this.kernel.submit(rm.faultHandler, 1);
     this.kernel.update(t);
     return 'blocked';
   }
@@ -510,7 +511,8 @@ export class Core implements KernelClient {
   }
 
   /** Logs an exception the way core does and records it (the kernel already stopped the thread). */
-  exceptionLogged(t: Thread, what: string, cause: number, tval: number): void {
+  exception(t: Thread, cause: number, tval: number): void {
+    const what = causeName(cause);
     const ip = this.kernel.pcOf(t);
     const message = `${what} (pd='${t.pd.label}' thread='${t.name}' ip=${hex(ip)} tval=${hex(tval)})`;
     this.log('core', `Error: ${message}`);

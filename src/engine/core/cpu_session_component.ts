@@ -195,7 +195,7 @@ export class CpuThreadComponent implements CoreServer {
         return { result: RPC.OK };
       }
       case 'single_step':
-        t.singleStep = a.enable !== 0;
+        k.setSingleStep(t, a.enable !== 0);
         return { result: RPC.OK };
       case 'exception_sigh': {
         const c = call.caps.context;

@@ -40,12 +40,13 @@ export class IrqSessionComponent extends CoreSession {
     switch (call.op) {
       case 'ack_irq': {
         const plic = this.core.kernel.m.plic;
+        // Unmask first: the PLIC ignores a completion for a source the context has disabled.
+        this.setEnabled(true);
         if (this.claimed) {
           plic.write(PLIC_CLAIM, 4, this.irq); // complete
           this.claimed = false;
         }
         this.core.kernel.trace.emit(this.core.kernel.now(), 0, call.caller, TraceKind.IRQ_ACK, this.irq, 0);
-        this.setEnabled(true);
         return { result: RPC.OK };
       }
       case 'sigh': {
@@ -59,8 +60,12 @@ export class IrqSessionComponent extends CoreSession {
   }
 
   protected release(): void {
+    // Complete while still enabled (a completion for a disabled source is ignored), then mask.
+    if (this.claimed) {
+      this.setEnabled(true);
+      this.core.kernel.m.plic.write(PLIC_CLAIM, 4, this.irq);
+    }
     this.setEnabled(false);
-    if (this.claimed) this.core.kernel.m.plic.write(PLIC_CLAIM, 4, this.irq);
     this.core.irqHandlers.delete(this.irq);
   }
 }

@@ -56,6 +56,9 @@ export interface Cpu {
   readonly ready: Thread[];
   /** mtime at which the current slice ends. */
   sliceEnd: number;
+  /** The single-stepping thread armed on this CPU, and its instret when it was switched in. */
+  stepThread: Thread | null;
+  stepFrom: number;
 }
 
 interface Timeout {
@@ -76,6 +79,8 @@ export interface KernelClient {
   log(label: string, text: string): void;
   /** An external interrupt `irq` was claimed from the PLIC (already masked). */
   irq(irq: number): void;
+  /** A thread was stopped by an exception (logged by core like base-hw does). */
+  exception(thread: Thread, cause: number, tval: number): void;
 }
 
 export interface KernelOptions {
@@ -92,6 +97,10 @@ export class Kernel implements TrapEnv {
   readonly frames = new Map<number, { size: number; owner: string }>();
   readonly trace: TraceBuffer;
   client: KernelClient | null = null;
+  /** Every live capability object (for invariant checks and the debugger). */
+  readonly objects = new Set<KObject>();
+  /** Called after each system call (tests and the debugger hook in here). */
+  afterSyscall: ((t: Thread, nr: number) => void) | null = null;
   /** Ticks of mtime per microsecond. */
   readonly ticksPerUs: number;
   private readonly sliceTicks: number;
@@ -110,7 +119,15 @@ export class Kernel implements TrapEnv {
     this.sliceTicks = Math.max(1, Math.round((opts.sliceUs ?? DEFAULT_SLICE_US) * this.ticksPerUs));
     this.phys = new RangeAllocator(RAM_BASE, m.bus.ramSize);
     this.trace = new TraceBuffer();
-    this.cpus = m.harts.map((hart, index) => ({ index, hart, current: null, ready: [], sliceEnd: 0 }));
+    this.cpus = m.harts.map((hart, index) => ({
+      index,
+      hart,
+      current: null,
+      ready: [],
+      sliceEnd: 0,
+      stepThread: null,
+      stepFrom: 0,
+    }));
     for (const { hart } of this.cpus) {
       hart.reset(0);
       hart.env = this;
@@ -217,6 +234,7 @@ export class Kernel implements TrapEnv {
   revoke(obj: KObject): void {
     for (const [pd, sel] of [...obj.holders]) this.deleteCap(pd, sel);
     obj.dead = true;
+    this.objects.delete(obj);
     if (obj instanceof RpcObject && obj.ep) {
       // Callers queued for this object learn that it is gone.
       const q = obj.ep.sendQueue;
@@ -240,15 +258,20 @@ export class Kernel implements TrapEnv {
 
   newRpcObject(ep: Thread | null, core: CoreServer | null, owner: Pd | null): RpcObject {
     const id = this.newId();
-    return new RpcObject(id, id, ep, core, owner);
+    return this.track(new RpcObject(id, id, ep, core, owner));
   }
 
   newSignalSource(owner: Pd | null): SignalSource {
-    return new SignalSource(this.newId(), owner);
+    return this.track(new SignalSource(this.newId(), owner));
   }
 
   newSignalContext(source: SignalSource, imprint: number, owner: Pd | null): SignalContext {
-    return new SignalContext(this.newId(), source, imprint >>> 0, owner);
+    return this.track(new SignalContext(this.newId(), source, imprint >>> 0, owner));
+  }
+
+  private track<T extends KObject>(o: T): T {
+    this.objects.add(o);
+    return o;
   }
 
   // ------------------------------------------------------------- threads --
@@ -404,8 +427,46 @@ export class Kernel implements TrapEnv {
     } else {
       h.waiting = true;
     }
+    this.armStep(cpu);
     h.flushFast();
     this.programTimer(cpu);
+  }
+
+  /** Limits the hart to one instruction while a single-stepping thread is on it. */
+  private armStep(cpu: Cpu): void {
+    const t = cpu.current;
+    if (t !== null && t.singleStep) {
+      cpu.stepThread = t;
+      cpu.stepFrom = cpu.hart.instret;
+      cpu.hart.runLimit = 1;
+    } else {
+      cpu.stepThread = null;
+      cpu.hart.runLimit = Infinity;
+    }
+  }
+
+  /** The machine ran the armed single step: stop the thread and tell its exception handler. */
+  limitReached(hart: Hart): void {
+    const cpu = this.cpus[hart.id];
+    const t = cpu.current;
+    if (t === null || t !== cpu.stepThread || !t.singleStep) return this.armStep(cpu);
+    if (hart.instret <= cpu.stepFrom) {
+      hart.runLimit = 1; // the slice ended before the instruction retired
+      return;
+    }
+    this.entered = cpu;
+    t.stopState = 0;
+    t.paused = true;
+    this.update(t);
+    if (t.exceptionSigh) this.submit(t.exceptionSigh, 1);
+    this.entered = null;
+  }
+
+  /** Turns single-stepping of `t` on or off (takes effect the next time it runs). */
+  setSingleStep(t: Thread, on: boolean): void {
+    t.singleStep = on;
+    const cpu = this.cpus[t.cpu];
+    if (cpu.current === t) this.armStep(cpu);
   }
 
   /** Sets the CPU's timer compare to the end of its slice and, on CPU 0, the next timeout. */
@@ -918,7 +979,9 @@ export class Kernel implements TrapEnv {
       hart.waiting = true;
     } else if (cause === Cause.ECALL_U) {
       hart.pc = (hart.pc + 4) | 0;
+      const nr = hart.x[17];
       this.syscall(t);
+      this.afterSyscall?.(t, nr);
     } else if (cause === Cause.INST_PAGE_FAULT || cause === Cause.LOAD_PAGE_FAULT || cause === Cause.STORE_PAGE_FAULT) {
       const type =
         cause === Cause.INST_PAGE_FAULT
@@ -947,6 +1010,7 @@ export class Kernel implements TrapEnv {
     t.paused = true;
     this.update(t);
     this.trace.emit(this.now(), t.cpu, t, TraceKind.EXCEPTION, cause, tval);
+    this.client?.exception(t, cause, tval);
     if (t.exceptionSigh) this.submit(t.exceptionSigh, 1);
   }
 

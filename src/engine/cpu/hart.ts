@@ -126,6 +126,8 @@ export interface HartHost {
  */
 export interface TrapEnv {
   trap(hart: Hart, cause: number, tval: number): void;
+  /** Called by the machine when a run limit set in `hart.runLimit` is used up. */
+  limitReached?(hart: Hart): void;
 }
 
 const FAST_TLB = 256;
@@ -215,6 +217,8 @@ export class Hart {
   /** Set by slow paths to end the current `run` after this instruction. */
   yieldRun = false;
   env: TrapEnv | null = null;
+  /** Cycles this hart may still run before the machine calls `env.limitReached` (single-stepping). */
+  runLimit = Infinity;
 
   // ---- slow-path results
   /** Set by a slow path that took a trap; the loop reloads pc and its caches. */

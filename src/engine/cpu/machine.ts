@@ -311,9 +311,17 @@ export class Machine implements HartHost, StoreObserver {
         while (left > 0 && !h.stopped) {
           this.updateTimer(h);
           const toTimer = this.cyclesToTimer(h);
-          const slice = toTimer > 0 && toTimer < left ? toTimer : left;
+          let slice = toTimer > 0 && toTimer < left ? toTimer : left;
+          if (h.runLimit < slice) slice = h.runLimit;
           const before = h.idleCycles;
           const used = h.run(slice);
+          if (h.runLimit !== Infinity) {
+            h.runLimit -= used;
+            if (h.runLimit <= 0) {
+              h.runLimit = Infinity;
+              h.env?.limitReached?.(h);
+            }
+          }
           this.executed += used - (h.idleCycles - before);
           left -= used;
           if (used === 0) break;
