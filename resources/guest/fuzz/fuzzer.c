@@ -21,15 +21,50 @@ static unsigned rnd(void)
 	return state;
 }
 
+/* Selectors the fuzzer knows to be (or to have been) valid: its environment and every
+ * capability it received, so most calls reach real objects instead of failing at lookup. */
+static unsigned known[128];
+static unsigned known_count;
+
+static void remember(unsigned sel)
+{
+	if (sel == SEL_INVALID) return;
+	known[known_count % 128] = sel;
+	known_count++;
+}
+
+/* The server thread's selector: pausing or killing it would only make the fuzzer wait forever. */
+static unsigned server_sel = SEL_INVALID;
+static unsigned pick_any_sel(void);
+
 static unsigned pick_sel(void)
 {
+	unsigned s = pick_any_sel();
+	return s == server_sel && s != SEL_INVALID ? SEL_LOG : s;
+}
+
+static unsigned pick_any_sel(void)
+{
 	unsigned k = rnd() % 10;
-	if (k < 7) return rnd() % 64;
+	if (k < 7 && known_count) return known[rnd() % (known_count < 128 ? known_count : 128)];
+	if (k < 8) return rnd() % 64;
 	if (k < 9) return rnd() % 4096;
 	return rnd();
 }
 
+static unsigned pick_word_any(void);
+
+/* Words that address the fuzzer's own program (from 0x10000) or its stack area are avoided:
+ * detaching those regions from its address space would only stop the fuzzer itself. */
 static unsigned pick_word(void)
+{
+	unsigned w = pick_word_any();
+	int own = (w >= LAYOUT_USER_BASE && w < 0x100000u) ||
+	          (w >= LAYOUT_STACK_AREA_BASE && w < LAYOUT_STACK_AREA_BASE + LAYOUT_STACK_AREA_SIZE);
+	return own ? LAYOUT_ATTACH_BASE : w;
+}
+
+static unsigned pick_word_any(void)
 {
 	switch (rnd() % 6) {
 	case 0: return rnd() % 64;
@@ -98,6 +133,7 @@ static void start_server(void)
 {
 	unsigned th, utcb_addr, ds, stack_rm, at;
 	if (cpu_create_thread(SEL_CPU, SEL_PD, "server", 0, 0, 0, &th) != RPC_OK) return;
+	server_sel = th;
 	if (cpu_thread_utcb(th, &utcb_addr) != RPC_OK) return;
 	if (pd_alloc_ram(SEL_PD, 16384, &ds) != RPC_OK) return;
 	if (pd_stack_area(SEL_PD, &stack_rm) != RPC_OK) return;
@@ -136,7 +172,9 @@ static void one_call(void)
 		}
 		if (rnd() % 50 == 0) u->data_len = rnd(); /* oversized */
 		if (rnd() % 50 == 0) u->cap_count = rnd() % 9;
-		rpc_call(dst);
+		int r = rpc_call(dst);
+		if (r >= 0)
+			for (unsigned i = 0; i < u->cap_count && i < UTCB_MAX_CAPS; i++) remember(u->caps[i]);
 		return;
 	}
 	switch (k) {
@@ -145,7 +183,7 @@ static void one_call(void)
 	case 13: sys_signal_ack(pick_sel()); break;
 	case 14: sys_yield(); break;
 	case 15: { unsigned s = pick_sel(); if (s != SEL_MAIN_THREAD) sys_restart(s); break; }
-	case 16: { unsigned s = pick_sel(); if (s > SEL_MAIN_THREAD) sys_delete_cap(s); break; }
+	case 16: { unsigned s = pick_sel(); if (s > SEL_MAIN_THREAD && rnd() % 8 == 0) sys_delete_cap(s); break; }
 	case 17: sys_timeout(pick_sel(), rnd() % 2000); break;
 	case 18: sys_ecall(14 + rnd() % 1000, rnd(), rnd(), rnd(), 0, 0); break;
 	default: sys_reply(); break;
@@ -158,6 +196,7 @@ void component_construct(struct env *env)
 	unsigned id = 0;
 	cpu_thread_id(SEL_MAIN_THREAD, &id);
 	state = 0x9e3779b9u ^ (id * 2654435761u);
+	for (unsigned s = SEL_PARENT; s <= SEL_MAIN_THREAD; s++) remember(s);
 	start_server();
 	log("fuzz: seed %x, %u calls", state, ITERATIONS);
 	for (unsigned i = 0; i < ITERATIONS; i++) one_call();

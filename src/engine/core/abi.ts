@@ -16,6 +16,8 @@
  * - A system call changes a0..a2 only; every other register is preserved.
  * - A received capability that the receiver already holds arrives under the selector it has,
  *   so a server can recognise its own objects (e.g. the session passed to Root::close).
+ * - A selector in a message's cap list that names nothing in the sender's space arrives as
+ *   SEL.INVALID (an invalid capability), as in base-hw; it is not an error.
  * - reply_wait with reply_first: if the reply message is malformed the call returns that
  *   error without waiting; if the caller has gone meanwhile, the reply is dropped and the
  *   thread waits as usual.

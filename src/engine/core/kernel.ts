@@ -626,9 +626,8 @@ export class Kernel implements TrapEnv {
         caps.push(null);
         continue;
       }
-      const obj = t.pd.caps.get(sel);
-      if (!obj) return SYS_RESULT.INVALID_CAP;
-      caps.push(obj);
+      // As in base-hw, a selector that names nothing travels as an invalid capability.
+      caps.push(t.pd.caps.get(sel) ?? null);
     }
     return { data: bus.u8.slice(u + UTCB.DATA, u + UTCB.DATA + len), caps };
   }

@@ -82,8 +82,11 @@ export class RegionMapComponent implements CoreServer {
         });
         return typeof r === 'number' ? { result: r } : { result: RPC.OK, words: [r.addr] };
       }
-      case 'detach':
+      case 'detach': {
+        // A thread's UTCB belongs to the kernel: its region goes only with the thread.
+        if (rm.find((a.addr as number) >>> 0)?.ds.kind === 'utcb') return { result: RPC.DENIED };
         return { result: this.core.detach(rm, a.addr as number) ? RPC.OK : RPC.NOT_FOUND };
+      }
       case 'fault_handler': {
         const ctx = call.caps.context;
         if (ctx !== null && !(ctx instanceof SignalContext)) return { result: RPC.INVALID_ARGS };
