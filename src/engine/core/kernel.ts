@@ -87,6 +87,20 @@ export interface KernelOptions {
   sliceUs?: number;
 }
 
+/** The signal source `sel` names in `pd`, or a system-call error. */
+function sourceOf(pd: Pd, sel: number): SignalSource | number {
+  const o = pd.caps.get(sel);
+  if (!o) return SYS_RESULT.INVALID_CAP;
+  return o instanceof SignalSource ? o : SYS_RESULT.WRONG_TYPE;
+}
+
+/** The signal context `sel` names in `pd`, or a system-call error. */
+function contextOf(pd: Pd, sel: number): SignalContext | number {
+  const o = pd.caps.get(sel);
+  if (!o) return SYS_RESULT.INVALID_CAP;
+  return o instanceof SignalContext ? o : SYS_RESULT.WRONG_TYPE;
+}
+
 export class Kernel implements TrapEnv {
   readonly cpus: Cpu[];
   readonly threads = new Map<number, Thread>();
@@ -407,15 +421,19 @@ export class Kernel implements TrapEnv {
     if (cur === next) return;
     const now = h.cycleNow();
     if (cur !== null) {
-      cur.regs.set(h.x.subarray(0, 32));
+      const regs = cur.regs;
+      const x = h.x;
+      for (let i = 1; i < 32; i++) regs[i] = x[i];
       cur.pc = h.pc;
       cur.execCycles += now - cur.runSince;
       this.trace.emit(this.m.mtime(h), cpu.index, cur, TraceKind.SCHEDULE_OUT, 0, 0);
     }
     cpu.current = next;
     if (next !== null) {
-      h.x.set(next.regs);
-      h.x[0] = 0;
+      const regs = next.regs;
+      const x = h.x;
+      x[0] = 0;
+      for (let i = 1; i < 32; i++) x[i] = regs[i];
       h.pc = next.pc;
       h.priv = Priv.U;
       h.satp = SV32_MODE | (next.pd.asid << 22) | (next.pd.root >>> 12) | 0;
@@ -428,7 +446,7 @@ export class Kernel implements TrapEnv {
       h.waiting = true;
     }
     this.armStep(cpu);
-    h.flushFast();
+    if (cpu !== this.entered) h.flushFast(); // the trapping hart flushes when the trap returns
     this.programTimer(cpu);
   }
 
@@ -612,6 +630,30 @@ export class Kernel implements TrapEnv {
     }
   }
 
+  /**
+   * Copies the message in `from`'s UTCB to `to`'s, translating its capabilities into `to`'s
+   * space. Returns OK or BAD_MESSAGE (sizes out of range; nothing is written then).
+   */
+  private copyMessage(from: Thread, to: Thread, badge: number): number {
+    const bus = this.m.bus;
+    const i32 = bus.i32;
+    const src = from.utcbPhys - RAM_BASE;
+    const dst = to.utcbPhys - RAM_BASE;
+    const len = i32[src >>> 2] >>> 0;
+    const n = i32[(src + UTCB.CAP_COUNT) >>> 2] >>> 0;
+    if (len > UTCB.MAX_DATA || n > UTCB.MAX_CAPS) return SYS_RESULT.BAD_MESSAGE;
+    bus.u8.copyWithin(dst + UTCB.DATA, src + UTCB.DATA, src + UTCB.DATA + len);
+    i32[dst >>> 2] = len;
+    i32[(dst + UTCB.CAP_COUNT) >>> 2] = n;
+    for (let i = 0; i < n; i++) {
+      const sel = i32[(src + UTCB.CAPS + 4 * i) >>> 2] >>> 0;
+      const obj = sel === SEL.INVALID ? undefined : from.pd.caps.get(sel);
+      i32[(dst + UTCB.CAPS + 4 * i) >>> 2] = obj ? (this.grant(to.pd, obj) ?? SEL.INVALID) : SEL.INVALID;
+    }
+    i32[(dst + UTCB.BADGE) >>> 2] = badge;
+    return SYS_RESULT.OK;
+  }
+
   /** Reads the message in `t`'s UTCB; null if its sizes are out of range. */
   private readMessage(t: Thread): { data: Uint8Array; caps: (KObject | null)[] } | number {
     const bus = this.m.bus;
@@ -767,6 +809,20 @@ export class Kernel implements TrapEnv {
     const caller = t.replyTo;
     if (caller === null) return SYS_RESULT.NO_CALLER;
     t.replyTo = null;
+    if (caller instanceof Thread) {
+      // UTCB to UTCB, no intermediate copy.
+      if (caller.dead || caller.block?.kind !== 'call') return SYS_RESULT.OK;
+      const r = this.copyMessage(t, caller, 0);
+      if (r !== SYS_RESULT.OK) {
+        this.failCaller(caller, SYS_RESULT.DEAD);
+        return r;
+      }
+      this.trace.emit(this.now(), t.cpu, t, TraceKind.RPC_REPLY, 0, 0);
+      this.setResult(caller, SYS_RESULT.OK);
+      caller.block = null;
+      this.update(caller);
+      return SYS_RESULT.OK;
+    }
     const msg = this.readMessage(t);
     if (typeof msg === 'number') {
       this.failCaller(caller, SYS_RESULT.DEAD);
@@ -809,23 +865,27 @@ export class Kernel implements TrapEnv {
   private syscall(t: Thread): void {
     const h = this.cpus[t.cpu].hart;
     const x = h.x;
-    const arg = (i: number): number => x[10 + i] >>> 0;
     const pd = t.pd;
-    const sourceOf = (sel: number): SignalSource | number => {
-      const o = pd.caps.get(sel);
-      if (!o) return SYS_RESULT.INVALID_CAP;
-      return o instanceof SignalSource ? o : SYS_RESULT.WRONG_TYPE;
-    };
-    const contextOf = (sel: number): SignalContext | number => {
-      const o = pd.caps.get(sel);
-      if (!o) return SYS_RESULT.INVALID_CAP;
-      return o instanceof SignalContext ? o : SYS_RESULT.WRONG_TYPE;
-    };
     switch (x[17]) {
       case SYS.CALL: {
-        const obj = pd.caps.get(arg(0));
+        const obj = pd.caps.get(x[10] >>> 0);
         if (!obj) return this.setResult(t, SYS_RESULT.INVALID_CAP);
         if (!(obj instanceof RpcObject)) return this.setResult(t, SYS_RESULT.WRONG_TYPE);
+        const server = obj.ep;
+        if (server !== null && !server.dead && server.block?.kind === 'receive' && !obj.core) {
+          // Fast path: the server waits, so the message goes from UTCB to UTCB directly.
+          const r = this.copyMessage(t, server, obj.badge);
+          if (r !== SYS_RESULT.OK) return this.setResult(t, r);
+          this.trace.emit(this.now(), t.cpu, t, TraceKind.RPC_CALL, obj.id, 0);
+          t.block = { kind: 'call', target: obj };
+          this.update(t);
+          this.unblock(server);
+          server.replyTo = t;
+          this.setResult(server, SYS_RESULT.RECEIVED_RPC);
+          this.trace.emit(this.now(), server.cpu, server, TraceKind.RPC_DISPATCH, obj.id, 0);
+          this.update(server);
+          return;
+        }
         const msg = this.readMessage(t);
         if (typeof msg === 'number') return this.setResult(t, msg);
         this.invoke(t, obj, msg.data, msg.caps);
@@ -835,12 +895,12 @@ export class Kernel implements TrapEnv {
         return this.setResult(t, this.sysReply(t));
       case SYS.REPLY_WAIT: {
         let source: SignalSource | null = null;
-        if (arg(1) !== 0) {
-          const s = sourceOf(arg(1));
+        if (x[11] >>> 0 !== 0) {
+          const s = sourceOf(pd, x[11] >>> 0);
           if (typeof s === 'number') return this.setResult(t, s);
           source = s;
         }
-        if (arg(0) & 1 && t.replyTo !== null) {
+        if ((x[10] >>> 0) & 1 && t.replyTo !== null) {
           const r = this.sysReply(t);
           if (r !== SYS_RESULT.OK) return this.setResult(t, r);
         }
@@ -848,15 +908,15 @@ export class Kernel implements TrapEnv {
         return;
       }
       case SYS.SIGNAL_SUBMIT: {
-        const ctx = contextOf(arg(0));
+        const ctx = contextOf(pd, x[10] >>> 0);
         if (typeof ctx === 'number') return this.setResult(t, ctx);
         this.setResult(t, SYS_RESULT.OK);
-        this.submit(ctx, Math.max(1, Math.min(arg(1), 0xffff)));
+        this.submit(ctx, Math.max(1, Math.min(x[11] >>> 0, 0xffff)));
         return;
       }
       case SYS.SIGNAL_WAIT:
       case SYS.SIGNAL_PENDING: {
-        const src = sourceOf(arg(0));
+        const src = sourceOf(pd, x[10] >>> 0);
         if (typeof src === 'number') return this.setResult(t, src);
         if (src.pending.length) {
           const ctx = src.pending.shift()!;
@@ -871,7 +931,7 @@ export class Kernel implements TrapEnv {
         return;
       }
       case SYS.SIGNAL_ACK: {
-        const ctx = contextOf(arg(0));
+        const ctx = contextOf(pd, x[10] >>> 0);
         if (typeof ctx === 'number') return this.setResult(t, ctx);
         this.setResult(t, SYS_RESULT.OK);
         this.ack(ctx);
@@ -892,7 +952,7 @@ export class Kernel implements TrapEnv {
         this.update(t);
         return;
       case SYS.RESTART: {
-        const obj = pd.caps.get(arg(0));
+        const obj = pd.caps.get(x[10] >>> 0);
         if (!obj) return this.setResult(t, SYS_RESULT.INVALID_CAP);
         const target = obj instanceof RpcObject ? obj.core?.thread : undefined;
         if (!target) return this.setResult(t, SYS_RESULT.WRONG_TYPE);
@@ -904,12 +964,12 @@ export class Kernel implements TrapEnv {
         return;
       }
       case SYS.DELETE_CAP:
-        return this.setResult(t, this.deleteCap(pd, arg(0)) ? SYS_RESULT.OK : SYS_RESULT.INVALID_CAP);
+        return this.setResult(t, this.deleteCap(pd, x[10] >>> 0) ? SYS_RESULT.OK : SYS_RESULT.INVALID_CAP);
       case SYS.TIMEOUT: {
-        const ctx = contextOf(arg(0));
+        const ctx = contextOf(pd, x[10] >>> 0);
         if (typeof ctx === 'number') return this.setResult(t, ctx);
-        if (arg(1) === 0) this.cancelTimeouts((o) => o.key === t);
-        else this.setTimeout(t, ctx, arg(1));
+        if (x[11] >>> 0 === 0) this.cancelTimeouts((o) => o.key === t);
+        else this.setTimeout(t, ctx, x[11] >>> 0);
         return this.setResult(t, SYS_RESULT.OK);
       }
       case SYS.TIME: {

@@ -682,9 +682,31 @@ export class Hart {
 
   /** Number of PMP entries not OFF; 0 means every access passes PMP. */
   private pmpActive = 0;
+  /** Page-aligned [lo, hi) of each entry, computed when the PMP CSRs change (hi 0: OFF). */
+  private readonly pmpLo = new Float64Array(16);
+  private readonly pmpHi = new Float64Array(16);
   private updatePmp(): void {
     this.pmpActive = 0;
-    for (let i = 0; i < 16; i++) if ((this.pmpcfg[i] >>> 3) & 3) this.pmpActive++;
+    for (let i = 0; i < 16; i++) {
+      const mode = (this.pmpcfg[i] >>> 3) & 3;
+      this.pmpLo[i] = this.pmpHi[i] = 0;
+      if (mode === PMP_OFF) continue;
+      this.pmpActive++;
+      const a = (this.pmpaddr[i] >>> 0) * 4; // byte address (up to 2^34)
+      if (mode === PMP_TOR) {
+        const lo = i === 0 ? 0 : (this.pmpaddr[i - 1] >>> 0) * 4;
+        this.pmpLo[i] = lo - (lo % 4096);
+        this.pmpHi[i] = a - (a % 4096);
+      } else {
+        // NAPOT: trailing ones of pmpaddr (at least G-1 = 9 of them) give the size.
+        const raw = (this.pmpaddr[i] | 0x1ff) >>> 0;
+        let ones = 0;
+        while (ones < 32 && Math.floor(raw / 2 ** ones) % 2 === 1) ones++;
+        const size = 2 ** (ones + 3);
+        this.pmpLo[i] = Math.floor(((raw >>> 0) * 4) / size) * size;
+        this.pmpHi[i] = this.pmpLo[i] + size;
+      }
+    }
     this.flushFast();
   }
 
@@ -695,28 +717,11 @@ export class Hart {
    */
   private pmpAllows(pa: number, access: Access, priv: Priv): boolean {
     if (this.pmpActive === 0) return priv === Priv.M;
-    const page = Math.floor(pa / 4096) * 4096;
+    const page = pa - (pa % 4096);
     for (let i = 0; i < 16; i++) {
       const c = this.pmpcfg[i];
-      const mode = (c >>> 3) & 3;
-      if (mode === PMP_OFF) continue;
-      const a = (this.pmpaddr[i] >>> 0) * 4; // byte address (up to 2^34)
-      let lo: number;
-      let hi: number;
-      if (mode === PMP_TOR) {
-        lo = i === 0 ? 0 : (this.pmpaddr[i - 1] >>> 0) * 4;
-        lo = lo - (lo % 4096);
-        hi = a - (a % 4096);
-      } else {
-        // NAPOT: trailing ones of pmpaddr (at least G-1 = 9 of them) give the size.
-        const raw = (this.pmpaddr[i] | 0x1ff) >>> 0;
-        let ones = 0;
-        while (ones < 32 && Math.floor(raw / 2 ** ones) % 2 === 1) ones++;
-        const size = 2 ** (ones + 3);
-        lo = Math.floor(((raw >>> 0) * 4) / size) * size;
-        hi = lo + size;
-      }
-      if (page < lo || page >= hi) continue;
+      if (((c >>> 3) & 3) === PMP_OFF) continue;
+      if (page < this.pmpLo[i] || page >= this.pmpHi[i]) continue;
       if (priv === Priv.M && !(c & PMP_L)) return true;
       const bit = access === Access.FETCH ? PMP_X : access === Access.LOAD ? PMP_R : PMP_W;
       return (c & bit) !== 0;

@@ -52,6 +52,15 @@ export interface Context {
 const TLB_SIZE = 512;
 
 /** ASID-tagged, direct-mapped architectural TLB. Megapages are entered per 4 KiB page used. */
+/**
+ * Slot of (vpn, asid): the ASID is mixed in so that address spaces with the same layout (every
+ * component has its code, stack and UTCB at the same addresses) do not evict each other on
+ * every switch. A global entry is found from other ASIDs only by a new walk (still correct).
+ */
+function tlbIndex(vpn: number, asid: number): number {
+  return (vpn ^ (asid * 0x3b)) & (TLB_SIZE - 1);
+}
+
 export class Tlb {
   readonly vpn = new Int32Array(TLB_SIZE).fill(-1);
   readonly asid = new Int32Array(TLB_SIZE);
@@ -65,7 +74,7 @@ export class Tlb {
 
   /** Index of a valid entry for `vpn` in address space `asid`, or -1. */
   find(vpn: number, asid: number): number {
-    const i = vpn & (TLB_SIZE - 1);
+    const i = tlbIndex(vpn, asid);
     if (this.vpn[i] === vpn && (this.asid[i] === asid || this.pte[i] & PTE_G)) {
       this.hits++;
       return i;
@@ -75,7 +84,7 @@ export class Tlb {
   }
 
   insert(vpn: number, asid: number, pte: number, level: number, pteAddr: number): number {
-    const i = vpn & (TLB_SIZE - 1);
+    const i = tlbIndex(vpn, asid);
     this.vpn[i] = vpn;
     this.asid[i] = asid;
     this.pte[i] = pte;
