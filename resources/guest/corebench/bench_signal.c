@@ -1,7 +1,6 @@
 /* bench_signal -- signal ping-pong between two threads: each round trip delivers two signals. */
 #include <corescope/component.h>
 #include "bench.h"
-#include "bench_thread.inc"
 
 #define ROUNDS 100000u
 
