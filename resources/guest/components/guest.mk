@@ -2,7 +2,7 @@
 # linked with the SDK. Built from this folder; the SDK is referenced relatively (../sdk), so the
 # debug info holds no absolute paths.
 components_SDK    := ../sdk
-components_PROGS  := hello
+components_PROGS  := hello inspector
 components_COMMON := $(components_SDK)/src/crt0.S \
   $(addprefix $(components_SDK)/src/,start.c rpc.c entrypoint.c root.c heap.c log.c libc.c \
     parent.c pd_session.c dataspace.c rm_session.c region_map.c rom_session.c cpu_session.c \

@@ -1,0 +1,78 @@
+/* inspector -- the debugging-related core interfaces from a component's side: a periodic
+ * Timer, an exception handler for a crashing thread (CPU session), and the TRACE service. */
+#include <corescope/component.h>
+
+void crasher(void);
+void crasher(void) { __asm__ volatile("ebreak"); }
+
+__asm__(".globl crasher_entry\ncrasher_entry:\n.option push\n.option norelax\n"
+        "la gp, __global_pointer$\n.option pop\ncall crasher\n1: j 1b\n");
+void crasher_entry(void);
+
+static unsigned start_thread(char const *name)
+{
+	unsigned th = SEL_INVALID, utcb_addr, ds, stack_rm, at;
+	if (cpu_create_thread(SEL_CPU, SEL_PD, name, 0, 0, 0, &th) != RPC_OK) return SEL_INVALID;
+	cpu_thread_utcb(th, &utcb_addr);
+	pd_alloc_ram(SEL_PD, 8192, &ds);
+	pd_stack_area(SEL_PD, &stack_rm);
+	struct attach_args a = { .size = 8192, .offset = 0, .use_at = 1,
+	                         .at = utcb_addr - LAYOUT_STACK_AREA_BASE - 8192, .executable = 0, .writeable = 1 };
+	rm_attach(stack_rm, ds, &a, &at);
+	return th;
+}
+
+void component_construct(struct env *env)
+{
+	unsigned imprint, count;
+
+	/* 1. A periodic timer: three signals 10 ms apart. */
+	struct timer_connection t;
+	if (timer_open(env, &t) != RPC_OK) { log("inspector: no timer"); parent_exit(1); return; }
+	unsigned start = timer_now_ms(&t);
+	timer_trigger_periodic(t.session, 10000);
+	for (int i = 1; i <= 3; i++) {
+		sys_signal_wait(t.source, &imprint, &count);
+		sys_signal_ack(t.context);
+		log("inspector: periodic tick %d at +%u ms", i, timer_now_ms(&t) - start);
+	}
+	timer_trigger_periodic(t.session, 0);
+
+	/* 2. A thread that hits ebreak: its exception handler is signalled, the thread is stopped. */
+	unsigned src, ctx;
+	pd_alloc_signal_source(SEL_PD, &src);
+	pd_alloc_context(SEL_PD, src, 7, &ctx);
+	unsigned th = start_thread("crasher");
+	cpu_thread_exception_sigh(th, ctx);
+	unsigned utcb_addr;
+	cpu_thread_utcb(th, &utcb_addr);
+	cpu_thread_start(th, (unsigned)crasher_entry, utcb_addr);
+	sys_signal_wait(src, &imprint, &count);
+	struct cpu_thread_state st;
+	cpu_thread_state(th, &st);
+	log("inspector: exception signal (imprint %u): thread state %u, cause %u, pc %s crasher", imprint, st.state, st.cause,
+	    st.pc >= (unsigned)crasher && st.pc < (unsigned)crasher + 16 ? "in" : "outside");
+
+	/* 3. TRACE: find this component's threads among the subjects. */
+	unsigned trace, ids[64], n = 0, me = 0;
+	if (parent_session("TRACE", "ram_quota=64K, cap_quota=4, label=\"\"", &trace) != RPC_OK) {
+		log("inspector: no TRACE session");
+		parent_exit(1);
+		return;
+	}
+	cpu_thread_id(SEL_MAIN_THREAD, &me);
+	trace_subjects(trace, 0, ids, 64, &n);
+	for (unsigned i = 0; i < n; i++) {
+		struct trace_subject_info info;
+		if (trace_subject_info(trace, ids[i], &info) != RPC_OK) continue;
+		if (ids[i] == me) log("inspector: TRACE subject %u: label \"%s\" thread \"%s\" (this thread)", ids[i], info.label, info.thread);
+		else if (!strcmp(info.thread, "crasher")) log("inspector: TRACE subject %u: thread \"crasher\" state %u", ids[i], info.state);
+	}
+	trace_trace(trace, me, 1u << TRACE_KIND_LOG, 4096);
+	log("inspector: traced line");
+	struct trace_event ev[8];
+	unsigned got = 0;
+	trace_read(trace, me, ev, 8, &got);
+	log("inspector: read %u TRACE event(s) of kind %u", got, got ? ev[0].kind : 99);
+	parent_exit(0);
+}
