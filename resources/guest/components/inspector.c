@@ -2,25 +2,7 @@
  * Timer, an exception handler for a crashing thread (CPU session), and the TRACE service. */
 #include <corescope/component.h>
 
-void crasher(void);
-void crasher(void) { __asm__ volatile("ebreak"); }
-
-__asm__(".globl crasher_entry\ncrasher_entry:\n.option push\n.option norelax\n"
-        "la gp, __global_pointer$\n.option pop\ncall crasher\n1: j 1b\n");
-void crasher_entry(void);
-
-static unsigned start_thread(char const *name)
-{
-	unsigned th = SEL_INVALID, utcb_addr, ds, stack_rm, at;
-	if (cpu_create_thread(SEL_CPU, SEL_PD, name, 0, 0, 0, &th) != RPC_OK) return SEL_INVALID;
-	cpu_thread_utcb(th, &utcb_addr);
-	pd_alloc_ram(SEL_PD, 8192, &ds);
-	pd_stack_area(SEL_PD, &stack_rm);
-	struct attach_args a = { .size = 8192, .offset = 0, .use_at = 1,
-	                         .at = utcb_addr - LAYOUT_STACK_AREA_BASE - 8192, .executable = 0, .writeable = 1 };
-	rm_attach(stack_rm, ds, &a, &at);
-	return th;
-}
+static void crasher(void) { __asm__ volatile("ebreak"); }
 
 void component_construct(struct env *env)
 {
@@ -42,11 +24,10 @@ void component_construct(struct env *env)
 	unsigned src, ctx;
 	pd_alloc_signal_source(SEL_PD, &src);
 	pd_alloc_context(SEL_PD, src, 7, &ctx);
-	unsigned th = start_thread("crasher");
+	unsigned th;
+	thread_create("crasher", crasher, 8192, &th);
 	cpu_thread_exception_sigh(th, ctx);
-	unsigned utcb_addr;
-	cpu_thread_utcb(th, &utcb_addr);
-	cpu_thread_start(th, (unsigned)crasher_entry, utcb_addr);
+	thread_start(th);
 	sys_signal_wait(src, &imprint, &count);
 	struct cpu_thread_state st;
 	cpu_thread_state(th, &st);

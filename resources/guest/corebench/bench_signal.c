@@ -4,10 +4,9 @@
 
 #define ROUNDS 100000u
 
-static unsigned src_a, ctx_a, src_b, ctx_b;
+static unsigned src_a, ctx_a, src_b, ctx_b, pong_thread;
 
-void pong(void);
-void pong(void)
+static void pong(void)
 {
 	unsigned imprint, count;
 	for (;;) {
@@ -16,14 +15,13 @@ void pong(void)
 		sys_signal_submit(ctx_b, 1);
 	}
 }
-BENCH_THREAD_ENTRY(pong_entry, pong);
 
 void component_construct(struct env *env)
 {
 	(void)env;
 	if (pd_alloc_signal_source(SEL_PD, &src_a) != RPC_OK || pd_alloc_context(SEL_PD, src_a, 1, &ctx_a) != RPC_OK ||
 	    pd_alloc_signal_source(SEL_PD, &src_b) != RPC_OK || pd_alloc_context(SEL_PD, src_b, 2, &ctx_b) != RPC_OK ||
-	    bench_thread("pong", pong_entry) != RPC_OK) {
+	    thread_create("pong", pong, 16384, &pong_thread) != RPC_OK || thread_start(pong_thread) != RPC_OK) {
 		log("signal: setup failed");
 		parent_exit(1);
 		return;

@@ -104,8 +104,7 @@ static void random_string(void)
 }
 
 /* The server thread: answers every request with a random result, words and capabilities. */
-void server_main(void);
-void server_main(void)
+static void server_main(void)
 {
 	unsigned imprint, count;
 	int reply = 0;
@@ -119,33 +118,17 @@ void server_main(void)
 	}
 }
 
-__asm__(".globl server_entry\n"
-	"server_entry:\n"
-	".option push\n"
-	".option norelax\n"
-	"la gp, __global_pointer$\n"
-	".option pop\n"
-	"call server_main\n"
-	"1: j 1b\n");
-void server_entry(void);
-
 static void start_server(void)
 {
-	unsigned th, utcb_addr, ds, stack_rm, at;
-	if (cpu_create_thread(SEL_CPU, SEL_PD, "server", 0, 0, 0, &th) != RPC_OK) return;
+	unsigned th;
+	if (thread_create("server", server_main, 16384, &th) != RPC_OK) return;
 	server_sel = th;
-	if (cpu_thread_utcb(th, &utcb_addr) != RPC_OK) return;
-	if (pd_alloc_ram(SEL_PD, 16384, &ds) != RPC_OK) return;
-	if (pd_stack_area(SEL_PD, &stack_rm) != RPC_OK) return;
-	struct attach_args a = { .size = 16384, .offset = 0, .use_at = 1,
-	                         .at = utcb_addr - LAYOUT_STACK_AREA_BASE - 16384, .executable = 0, .writeable = 1 };
-	if (rm_attach(stack_rm, ds, &a, &at) != RPC_OK) return;
 	/* Objects served by the server thread, so calls to them get answers. */
 	for (int i = 0; i < 4; i++) {
 		unsigned obj, badge;
 		pd_alloc_rpc_cap(SEL_PD, th, &obj, &badge);
 	}
-	cpu_thread_start(th, (unsigned)server_entry, utcb_addr);
+	thread_start(th);
 }
 
 static void one_call(void)

@@ -28,3 +28,22 @@ _start:
     ecall
     j 3b
     .size _start, . - _start
+
+/* _thread_entry: where thread_start() starts a thread of this component. The function to run
+ * is the word at sp (stored by thread_start); gp is this program's, fp and ra are 0. If the
+ * function returns, the thread stops itself. */
+    .globl _thread_entry
+    .type _thread_entry, @function
+_thread_entry:
+    .option push
+    .option norelax
+    la gp, __global_pointer$
+    .option pop
+    lw t0, 0(sp)
+    li s0, 0
+    li ra, 0
+    jalr t0
+4:  li a7, 9            /* SYS_STOP */
+    ecall
+    j 4b
+    .size _thread_entry, . - _thread_entry

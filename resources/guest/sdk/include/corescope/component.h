@@ -26,5 +26,6 @@
 #include <corescope/io_port_session.h>
 #include <corescope/irq_session.h>
 #include <corescope/trace_session.h>
+#include <corescope/thread.h>
 
 #endif /* CORESCOPE_COMPONENT_H */
