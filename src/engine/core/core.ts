@@ -392,8 +392,7 @@ export class Core implements KernelClient {
       at = a.at >>> 0;
       if (at % PAGE || at + size > rm.size || !rm.isFree(at, size)) return RPC.REGION_CONFLICT;
     } else {
-      const isAs = [...this.kernel.pds.values()].some((p) => p.addressSpace === rm);
-      const [lo, hi] = attachWindow(rm, isAs);
+      const [lo, hi] = attachWindow(rm, rm.isAddressSpace);
       const found = findFree(rm, size, lo, hi);
       if (found === null) return RPC.REGION_CONFLICT;
       at = found;
@@ -541,6 +540,7 @@ export class Core implements KernelClient {
   createPd(label: string): Pd | null {
     const pdQuotaProxy: Quota = { limit: Infinity, used: 0 };
     const as = this.createRegionMap(LAYOUT.ADDRESS_SPACE_SIZE, null, `${label}: address space`, pdQuotaProxy);
+    as.isAddressSpace = true;
     const stack = this.createRegionMap(LAYOUT.STACK_AREA_SIZE, null, `${label}: stack area`, pdQuotaProxy);
     const linker = this.createRegionMap(LAYOUT.LINKER_AREA_SIZE, null, `${label}: linker area`, pdQuotaProxy);
     const pd = this.kernel.createPd(label, as, stack, linker);

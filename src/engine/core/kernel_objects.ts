@@ -244,6 +244,8 @@ export class RegionMap {
   ds: Dataspace | null = null;
   /** The RPC object naming the region map. */
   cap: RpcObject | null = null;
+  /** A PD's address space (attaches without use_at go to the attach area). */
+  isAddressSpace = false;
   dead = false;
 
   constructor(
