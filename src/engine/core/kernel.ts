@@ -102,6 +102,8 @@ function contextOf(pd: Pd, sel: number): SignalContext | number {
 }
 
 export class Kernel implements TrapEnv {
+  /** Threads switch address spaces without a flush: each PD's ASID has its own fast TLB. */
+  readonly ownsFastTlb = true;
   readonly cpus: Cpu[];
   readonly threads = new Map<number, Thread>();
   readonly pds = new Map<number, Pd>();
@@ -212,7 +214,10 @@ export class Kernel implements TrapEnv {
     for (const m of [...pd.mappings.values()]) this.unmap(m);
     for (const sel of [...pd.caps.keys()]) this.deleteCap(pd, sel);
     for (const f of pd.tableFrames) this.freePhys(f);
-    for (const { hart } of this.cpus) hart.tlb.flush(null, pd.asid);
+    for (const { hart } of this.cpus) {
+      hart.tlb.flush(null, pd.asid);
+      hart.dropFast(pd.asid, null);
+    }
     this.freeAsids.push(pd.asid);
     pd.dead = true;
     this.pds.delete(pd.id);
@@ -437,6 +442,7 @@ export class Kernel implements TrapEnv {
       h.pc = next.pc;
       h.priv = Priv.U;
       h.satp = SV32_MODE | (next.pd.asid << 22) | (next.pd.root >>> 12) | 0;
+      h.selectFastSpace(next.pd.asid);
       h.waiting = false;
       h.reservation = -1;
       next.runSince = now;
@@ -446,7 +452,6 @@ export class Kernel implements TrapEnv {
       h.waiting = true;
     }
     this.armStep(cpu);
-    if (cpu !== this.entered) h.flushFast(); // the trapping hart flushes when the trap returns
     this.programTimer(cpu);
   }
 
@@ -1018,7 +1023,7 @@ export class Kernel implements TrapEnv {
     if (table !== undefined) this.m.bus.i32[(table - RAM_BASE + ((va >>> 12) & 0x3ff) * 4) >>> 2] = 0;
     for (const { hart } of this.cpus) {
       hart.tlb.flush(va | 0, pd.asid);
-      hart.flushFast();
+      hart.dropFast(pd.asid, m.vpage);
     }
   }
 

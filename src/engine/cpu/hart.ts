@@ -128,9 +128,55 @@ export interface TrapEnv {
   trap(hart: Hart, cause: number, tval: number): void;
   /** Called by the machine when a run limit set in `hart.runLimit` is used up. */
   limitReached?(hart: Hart): void;
+  /**
+   * True if the environment keeps the fast TLB right itself: it picks the address space with
+   * `selectFastSpace` when it switches threads and drops what it unmaps with `dropFast`. The
+   * hart then keeps its fast entries across traps instead of flushing them on every one.
+   */
+  readonly ownsFastTlb?: boolean;
 }
 
 const FAST_TLB = 256;
+
+/**
+ * The fast TLB of one address space: direct-mapped by virtual page, translations straight to
+ * RAM offsets (loads, stores) and decoded pages (fetch). A tag of -1 is empty.
+ */
+class FastSpace {
+  readonly rTag = new Int32Array(FAST_TLB).fill(-1);
+  readonly rAdd = new Int32Array(FAST_TLB);
+  readonly wTag = new Int32Array(FAST_TLB).fill(-1);
+  readonly wAdd = new Int32Array(FAST_TLB);
+  readonly xTag = new Int32Array(FAST_TLB).fill(-1);
+  readonly xDec: Int32Array[];
+  readonly xPhys = new Float64Array(FAST_TLB);
+
+  constructor(scratch: Int32Array) {
+    this.xDec = new Array<Int32Array>(FAST_TLB).fill(scratch);
+  }
+
+  flush(): void {
+    this.rTag.fill(-1);
+    this.wTag.fill(-1);
+    this.xTag.fill(-1);
+  }
+
+  /** Drops the entries of virtual page `vpn`. */
+  drop(vpn: number): void {
+    const t = vpn & (FAST_TLB - 1);
+    if (this.rTag[t] === vpn) this.rTag[t] = -1;
+    if (this.wTag[t] === vpn) this.wTag[t] = -1;
+    if (this.xTag[t] === vpn) this.xTag[t] = -1;
+  }
+
+  /** Drops write entries that point at RAM page `page` (it just got a flag). */
+  dropWritesTo(page: number): void {
+    const wTag = this.wTag;
+    for (let t = 0; t < FAST_TLB; t++) {
+      if (wTag[t] >= 0 && (((wTag[t] << 12) + this.wAdd[t]) | 0) >>> 12 === page) wTag[t] = -1;
+    }
+  }
+}
 
 /** The CSR-backing fields of a hart, in the order `saveState` lists them. */
 const CSR_FIELDS = [
@@ -229,17 +275,25 @@ export class Hart {
 
   // ---- translation caches
   readonly tlb = new Tlb();
-  private readonly rTag = new Int32Array(FAST_TLB).fill(-1);
-  private readonly rAdd = new Int32Array(FAST_TLB);
-  private readonly wTag = new Int32Array(FAST_TLB).fill(-1);
-  private readonly wAdd = new Int32Array(FAST_TLB);
-  private readonly xTag = new Int32Array(FAST_TLB).fill(-1);
-  private readonly xDec: Int32Array[] = new Array<Int32Array>(FAST_TLB);
-  private readonly xPhys = new Float64Array(FAST_TLB);
-  /** Physical base of the page `run` is fetching from (set by fetchPage). */
-  private fetchPhys = 0;
   /** Scratch decoded page for instructions that straddle a page boundary. */
   private readonly scratch = new Int32Array(4096).fill(Op.REFETCH);
+  /**
+   * Fast TLBs by address-space key (`selectFastSpace`). Without an environment that owns them
+   * there is one, flushed whenever the translation context changes.
+   */
+  private readonly fastSpaces = new Map<number, FastSpace>();
+  private fast = new FastSpace(this.scratch);
+  private fastKey = 0;
+  // The current space's arrays, as fields so that `run` loads them once.
+  private rTag = this.fast.rTag;
+  private rAdd = this.fast.rAdd;
+  private wTag = this.fast.wTag;
+  private wAdd = this.fast.wAdd;
+  private xTag = this.fast.xTag;
+  private xDec = this.fast.xDec;
+  private xPhys = this.fast.xPhys;
+  /** Physical base of the page `run` is fetching from (set by fetchPage). */
+  private fetchPhys = 0;
   /** Walk context, reused to avoid allocation. */
   private readonly ctx: Context = { satp: 0, priv: 0, sum: false, mxr: false, pmp: null };
   /** PMP check the walk applies to PTE reads and A/D writes (S-mode accesses). */
@@ -254,7 +308,7 @@ export class Hart {
     this.bus = host.bus;
     this.i8 = new Int8Array(this.bus.ram);
     this.i16 = new Int16Array(this.bus.ram);
-    this.xDec.fill(this.scratch);
+    this.fastSpaces.set(0, this.fast);
   }
 
   /** Resets to M-mode at `pc` as the privileged spec's reset state says (mstatus.MIE=0, MPRV=0). */
@@ -313,18 +367,46 @@ export class Hart {
 
   // --------------------------------------------------------- fast TLB --
 
-  /** Drops every fast-TLB entry (translation context changed). */
+  /** Drops every fast-TLB entry of every address space (translation context changed). */
   flushFast(): void {
-    this.rTag.fill(-1);
-    this.wTag.fill(-1);
-    this.xTag.fill(-1);
+    for (const f of this.fastSpaces.values()) f.flush();
+  }
+
+  /**
+   * Makes the fast TLB of address space `key` (an ASID) the current one. Only for environments
+   * that own the fast TLB (`TrapEnv.ownsFastTlb`): entries of each space stay valid across
+   * switches, so the environment must `dropFast` what it unmaps.
+   */
+  selectFastSpace(key: number): void {
+    if (key === this.fastKey) return;
+    let f = this.fastSpaces.get(key);
+    if (f === undefined) {
+      f = new FastSpace(this.scratch);
+      this.fastSpaces.set(key, f);
+    }
+    this.fast = f;
+    this.fastKey = key;
+    this.rTag = f.rTag;
+    this.rAdd = f.rAdd;
+    this.wTag = f.wTag;
+    this.wAdd = f.wAdd;
+    this.xTag = f.xTag;
+    this.xDec = f.xDec;
+    this.xPhys = f.xPhys;
+    this.yieldRun = true; // `run` holds the arrays in locals
+  }
+
+  /** Drops the fast entries of virtual page `vpn` in address space `key`, or all of `key`'s with vpn null. */
+  dropFast(key: number, vpn: number | null): void {
+    const f = this.fastSpaces.get(key);
+    if (f === undefined) return;
+    if (vpn === null) f.flush();
+    else f.drop(vpn);
   }
 
   /** Drops fast write entries that point at RAM page `page` (it just got a flag). */
   dropWritePage(page: number): void {
-    for (let t = 0; t < FAST_TLB; t++) {
-      if (this.wTag[t] >= 0 && (((this.wTag[t] << 12) + this.wAdd[t]) | 0) >>> 12 === page) this.wTag[t] = -1;
-    }
+    for (const f of this.fastSpaces.values()) f.dropWritesTo(page);
   }
 
   /** Effective privilege of loads and stores (MPRV makes M-mode use MPP). */
@@ -377,7 +459,7 @@ export class Hart {
     this.waiting = false;
     if (this.env !== null && this.priv === Priv.U) {
       this.env.trap(this, cause, tval);
-      this.flushFast();
+      if (this.env.ownsFastTlb !== true) this.flushFast();
       this.yieldRun = true;
       return;
     }

@@ -71,6 +71,8 @@ export class Tlb {
   readonly pteAddr = new Float64Array(TLB_SIZE);
   hits = 0;
   misses = 0;
+  /** Whether a megapage entry may be present (then a page flush must scan every slot). */
+  private mega = false;
 
   /** Index of a valid entry for `vpn` in address space `asid`, or -1. */
   find(vpn: number, asid: number): number {
@@ -85,6 +87,7 @@ export class Tlb {
 
   insert(vpn: number, asid: number, pte: number, level: number, pteAddr: number): number {
     const i = tlbIndex(vpn, asid);
+    if (level) this.mega = true;
     this.vpn[i] = vpn;
     this.asid[i] = asid;
     this.pte[i] = pte;
@@ -100,6 +103,13 @@ export class Tlb {
    */
   flush(vaddr: number | null, asid: number | null): void {
     const vpn = vaddr === null ? -1 : vaddr >>> 12;
+    if (vpn >= 0 && asid !== null && !this.mega) {
+      // Only 4 KiB entries: a non-global entry for (vpn, asid) can only sit in its own slot.
+      const i = tlbIndex(vpn, asid);
+      if (this.vpn[i] === vpn && this.asid[i] === asid && !(this.pte[i] & PTE_G)) this.vpn[i] = -1;
+      return;
+    }
+    if (vpn < 0 && asid === null) this.mega = false;
     for (let i = 0; i < TLB_SIZE; i++) {
       if (this.vpn[i] < 0) continue;
       if (asid !== null && (this.pte[i] & PTE_G || this.asid[i] !== asid)) continue;
@@ -131,12 +141,14 @@ export class Tlb {
 
   loadState(rows: number[][]): void {
     this.vpn.fill(-1);
+    this.mega = false;
     for (const [i, vpn, asid, pte, level, addr] of rows) {
       this.vpn[i] = vpn;
       this.asid[i] = asid;
       this.pte[i] = pte;
       this.level[i] = level;
       this.pteAddr[i] = addr;
+      if (level) this.mega = true;
     }
   }
 }

@@ -24,7 +24,6 @@ static struct {
 	struct ep_signal signals[EP_MAX_SIGNALS];
 } ep;
 
-extern unsigned _rpc_reply_serial; /* rpc.c */
 
 int ep_init(struct env *env)
 {

@@ -2,47 +2,12 @@
 #include <corescope/rpc.h>
 #include <corescope/syscall.h>
 
-/* Overflow marks a message invalid with an out-of-range length or cap count, which the kernel
- * would reject with SYS_BAD_MESSAGE as well. */
-#define OVERFLOW 0xffffffffu
-
-/* Payload words: the payload is a byte array, so word accesses go through a may_alias type. */
-typedef unsigned __attribute__((may_alias)) word_t;
-#define WORD(u, off)  (*(word_t *)&(u)->data[off])
-#define CWORD(u, off) (*(word_t const *)&(u)->data[off])
+/* The word accessors, OVERFLOW and the hot small functions are inline in corescope/rpc.h. */
+#define WORD  RPC_WORD
+#define CWORD RPC_CWORD
+#define OVERFLOW RPC_OVERFLOW
 
 unsigned _rpc_reply_serial; /* incremented by rpc_reply_begin (see entrypoint.c) */
-
-void rpc_begin(unsigned op)
-{
-	struct utcb *u = utcb();
-	u->data_len = 0;
-	u->cap_count = 0;
-	rpc_u32(op);
-}
-
-void rpc_reply_begin(int result)
-{
-	_rpc_reply_serial++;
-	rpc_begin((unsigned)result);
-}
-
-int rpc_message_ok(void)
-{
-	struct utcb const *u = utcb();
-	return u->data_len <= UTCB_MAX_DATA && u->cap_count <= UTCB_MAX_CAPS;
-}
-
-void rpc_u32(unsigned v)
-{
-	struct utcb *u = utcb();
-	if (u->data_len > UTCB_MAX_DATA - 4) {
-		u->data_len = OVERFLOW;
-		return;
-	}
-	WORD(u, u->data_len) = v;
-	u->data_len += 4;
-}
 
 void rpc_bytes(void const *p, unsigned len)
 {
@@ -94,39 +59,12 @@ int rpc_call(unsigned sel)
 	return (int)CWORD(u, 0);
 }
 
-unsigned rpc_reply_u32(unsigned index)
-{
-	struct utcb const *u = utcb();
-	if (index >= UTCB_MAX_DATA / 4 - 1 || u->data_len > UTCB_MAX_DATA || 4 * (index + 2) > u->data_len)
-		return 0;
-	return CWORD(u, 4 * (index + 1));
-}
-
 unsigned rpc_reply_cap(unsigned i)
 {
 	struct utcb const *u = utcb();
 	if (i >= u->cap_count || i >= UTCB_MAX_CAPS)
 		return SEL_INVALID;
 	return u->caps[i];
-}
-
-void rpc_reader_init(struct rpc_reader *r)
-{
-	r->at = 4;
-	r->cap = 0;
-	r->bad = utcb()->data_len < 4 || utcb()->data_len > UTCB_MAX_DATA;
-}
-
-unsigned rpc_read_u32(struct rpc_reader *r)
-{
-	struct utcb const *u = utcb();
-	if (r->bad || r->at + 4 > u->data_len) {
-		r->bad = 1;
-		return 0;
-	}
-	unsigned v = CWORD(u, r->at);
-	r->at += 4;
-	return v;
 }
 
 unsigned rpc_read_cap(struct rpc_reader *r)
@@ -175,14 +113,6 @@ unsigned rpc_read_str(struct rpc_reader *r, char *buf, unsigned size)
 		r->bad = 1;
 	return n;
 }
-
-unsigned rpc_request_op(void)
-{
-	struct utcb const *u = utcb();
-	return u->data_len >= 4 && u->data_len <= UTCB_MAX_DATA ? CWORD(u, 0) : 0;
-}
-
-unsigned rpc_request_badge(void) { return utcb()->badge; }
 
 char const *rpc_result_name(int result)
 {
