@@ -1,8 +1,24 @@
 /* inspector -- the debugging-related core interfaces from a component's side: a periodic
- * Timer, an exception handler for a crashing thread (CPU session), and the TRACE service. */
+ * Timer, an exception handler for a crashing thread (CPU session), single-stepping a thread,
+ * and the TRACE service. */
 #include <corescope/component.h>
 
 static void crasher(void) { __asm__ volatile("ebreak"); }
+
+static volatile unsigned stepped;
+
+/* Three instructions (la is two), a store, then a breakpoint. */
+static void __attribute__((naked)) stepper(void)
+{
+	/* norelax: started without the thread entry, gp is not set up for gp-relative addressing */
+	__asm__ volatile(".option push\n"
+	                 ".option norelax\n"
+	                 "la t0, stepped\n"
+	                 ".option pop\n"
+	                 "li t1, 6\n"
+	                 "sw t1, 0(t0)\n"
+	                 "ebreak\n");
+}
 
 void component_construct(struct env *env)
 {
@@ -34,7 +50,44 @@ void component_construct(struct env *env)
 	log("inspector: exception signal (imprint %u): thread state %u, cause %u, pc %s crasher", imprint, st.state, st.cause,
 	    st.pc >= (unsigned)crasher && st.pc < (unsigned)crasher + 16 ? "in" : "outside");
 
-	/* 3. TRACE: find this component's threads among the subjects. */
+	/* 3. Single-stepping: each step stops the thread and signals its exception handler; the
+	 * state shows where it is. Stepping off again, it runs on to its ebreak. */
+	unsigned step_ctx, th2;
+	int r = pd_alloc_context(SEL_PD, src, 8, &step_ctx);
+	if (r == RPC_OK)
+		r = thread_create("stepper", stepper, 8192, &th2);
+	if (r != RPC_OK) {
+		log("inspector: cannot create the stepper: %s", rpc_result_name(r));
+		parent_exit(1);
+		return;
+	}
+	cpu_thread_exception_sigh(th2, step_ctx);
+	cpu_thread_single_step(th2, 1);
+	unsigned utcb2;
+	cpu_thread_utcb(th2, &utcb2);
+	cpu_thread_start(th2, (unsigned)stepper, utcb2 - 16); /* straight into stepper, no thread entry */
+	unsigned last_pc = 0, advanced = 0, steps;
+	for (steps = 0; steps < 3; steps++) {
+		if (steps)
+			cpu_thread_resume(th2);
+		sys_signal_wait(src, &imprint, &count);
+		sys_signal_ack(step_ctx);
+		cpu_thread_state(th2, &st);
+		if (st.pc > (unsigned)stepper && st.pc > last_pc && st.pc < (unsigned)stepper + 16 && st.state == THREAD_STATE_VALID)
+			advanced++;
+		last_pc = st.pc;
+	}
+	log("inspector: single-stepped %u instructions of stepper, pc advanced %u times, stored %u", steps, advanced,
+	    stepped);
+	cpu_thread_single_step(th2, 0);
+	cpu_thread_resume(th2);
+	sys_signal_wait(src, &imprint, &count);
+	sys_signal_ack(step_ctx);
+	cpu_thread_state(th2, &st);
+	log("inspector: after stepping, stepper ran on: imprint %u, state %u, cause %u, stored %u", imprint, st.state,
+	    st.cause, stepped);
+
+	/* 4. TRACE: find this component's threads among the subjects. */
 	unsigned trace, ids[64], n = 0, me = 0;
 	if (parent_session("TRACE", "ram_quota=64K, cap_quota=4, label=\"\"", &trace) != RPC_OK) {
 		log("inspector: no TRACE session");

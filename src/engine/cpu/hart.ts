@@ -458,7 +458,12 @@ export class Hart {
     this.reservation = -1;
     this.waiting = false;
     if (this.env !== null && this.priv === Priv.U) {
+      // A synchronous trap's cycle is counted as a trap cycle when `run` goes on; count it
+      // already while the environment runs, so that `instret` does not change afterwards.
+      const sync = cause >= 0 ? 1 : 0;
+      this.trapCycles += sync;
       this.env.trap(this, cause, tval);
+      this.trapCycles -= sync;
       if (this.env.ownsFastTlb !== true) this.flushFast();
       this.yieldRun = true;
       return;
@@ -1152,9 +1157,9 @@ export class Hart {
           phys = this.xPhys[t];
         } else {
           this.pc = pc;
+          left--; // the cycle of this fetch, counted as a trap cycle if it faults
           this.runLeft = left;
           const d = this.fetchPage(pc);
-          left--;
           if (d === null) {
             this.trapCycles++;
             this.fault = false;
@@ -1187,6 +1192,7 @@ export class Hart {
           continue;
         case Op.CROSS_PAGE: {
           this.pc = pc;
+          this.runLeft = left;
           const d = this.crossPage(pc);
           if (d === null) break; // trapped
           dec = d;
@@ -1195,6 +1201,7 @@ export class Hart {
         }
         case Op.ILLEGAL:
           this.pc = pc;
+          this.runLeft = left;
           this.raise(Cause.ILLEGAL, imm);
           break;
 
@@ -1576,6 +1583,7 @@ export class Hart {
 
         default:
           this.pc = pc;
+          this.runLeft = left;
           this.raise(Cause.ILLEGAL, 0);
           break;
       }

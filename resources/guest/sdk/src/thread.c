@@ -10,6 +10,12 @@ int thread_create(char const *name, void (*fn)(void), unsigned stack_size, unsig
 	*thread_out = SEL_INVALID;
 	stack_size = (stack_size + 4095u) & ~4095u;
 	int r = cpu_create_thread(SEL_CPU, SEL_PD, name, 0, 0, 0, &th);
+	if (r == RPC_OUT_OF_CAPS) {
+		/* Each thread costs the CPU session a capability: donate more and retry, as Genode's
+		 * expanding CPU-session client does. */
+		if ((r = parent_upgrade(SEL_CPU, "cap_quota=4")) != RPC_OK) return r;
+		r = cpu_create_thread(SEL_CPU, SEL_PD, name, 0, 0, 0, &th);
+	}
 	if (r != RPC_OK) return r;
 	if ((r = cpu_thread_utcb(th, &utcb_addr)) != RPC_OK) return r;
 	if ((r = pd_alloc_ram(SEL_PD, stack_size, &ds)) != RPC_OK) return r;

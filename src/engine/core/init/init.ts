@@ -468,11 +468,15 @@ class ParentComponent implements CoreServer {
           (r) => call.complete(r),
         );
       case 'upgrade': {
-        const s = sessionOf(child, call.caps.session);
-        if (!s) return { result: RPC.INVALID_ARGS };
         const args = parseSessionArgs(String(a.args));
         const ram = argNumber(args, 'ram_quota');
         const caps = argNumber(args, 'cap_quota');
+        // The environment sessions (PD, CPU, LOG) init opened for the child: the child pays the
+        // upgrade, as a Genode component upgrades its env CPU session to create more threads.
+        const env = [child.pdSession, child.cpuSession, child.logSession].find((e) => e.obj === call.caps.session);
+        if (env) return { result: this.init.core.upgradeSession(env, ram, caps, child.pd) };
+        const s = sessionOf(child, call.caps.session);
+        if (!s) return { result: RPC.INVALID_ARGS };
         if (s.core) {
           const r = this.init.core.upgradeSession(s.core, ram, caps, child.pd);
           if (r === RPC.OK) {
