@@ -12,25 +12,6 @@
 
 static unsigned rom, rom_ds, rom_size, rom_addr, version;
 
-/* Copies attribute `name` of the first XML node in text[0..len) into buf ("" if absent). */
-static void xml_attr(char const *text, unsigned len, char const *name, char *buf, unsigned size)
-{
-	unsigned n = strlen(name);
-	buf[0] = 0;
-	for (unsigned i = 0; i + n + 2 <= len; i++) {
-		if (text[i] == '>')
-			return; /* end of the first tag */
-		if ((i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n') &&
-		    !strncmp(text + i, name, n) && text[i + n] == '=' && text[i + n + 1] == '"') {
-			unsigned j = i + n + 2, k = 0;
-			while (j < len && text[j] != '"' && k + 1 < size)
-				buf[k++] = text[j++];
-			buf[k] = 0;
-			return;
-		}
-	}
-}
-
 /* Attaches the current version of the config ROM and logs its greeting. */
 static void show_config(struct env *env)
 {

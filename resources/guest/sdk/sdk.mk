@@ -8,7 +8,7 @@ SDK_COMMON := $(SDK_DIR)/src/crt0.S \
   $(addprefix $(SDK_DIR)/src/,start.c rpc.c entrypoint.c root.c heap.c log.c libc.c \
     parent.c pd_session.c dataspace.c rm_session.c region_map.c rom_session.c cpu_session.c \
     cpu_thread.c log_session.c timer_session.c io_mem_session.c io_port_session.c \
-    irq_session.c trace_session.c thread.c)
+    irq_session.c trace_session.c thread.c config.c)
 SDK_LDS    := $(SDK_DIR)/component.ld
 SDK_CFLAGS := -g -fno-omit-frame-pointer -I$(SDK_DIR)/include
 SDK_DEPS   := $(wildcard $(SRC)/sdk/include/corescope/*.h)

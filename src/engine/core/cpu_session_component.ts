@@ -16,6 +16,9 @@ import {
 } from './kernel_objects';
 import { argNumber } from './session_args';
 
+/** Genode's default thread weight (Cpu_session::Weight::DEFAULT_WEIGHT). */
+const DEFAULT_WEIGHT = 10;
+
 export class CpuSessionComponent extends CoreSession {
   readonly iface = CPU_SESSION;
   readonly threads = new Set<CpuThreadComponent>();
@@ -46,6 +49,21 @@ export class CpuSessionComponent extends CoreSession {
     return Number.isInteger(n) ? n : 0;
   }
 
+  /** CPU quota of the session in percent of each super period (0: none); init passes its `<resource name="CPU" quantum>`. */
+  get quotaPercent(): number {
+    return Math.min(100, Math.max(0, argNumber(this.args, 'cpu_quota', 0)));
+  }
+
+  /** Splits the session's CPU quota among its threads by weight, as Genode's CPU session does. */
+  distributeQuota(): void {
+    let total = 0;
+    for (const t of this.threads) total += t.weight;
+    const pct = this.quotaPercent;
+    for (const t of this.threads) {
+      this.core.kernel.setQuota(t.thread, pct > 0 && total > 0 ? (pct * t.weight) / total : 0);
+    }
+  }
+
   /** The CPU (hart) a location maps to: cells of the affinity space are numbered row by row. */
   cpuOf(x: number, y: number): number {
     const s = this.space;
@@ -64,7 +82,8 @@ export class CpuSessionComponent extends CoreSession {
         if (x >= loc.width || y >= loc.height) return { result: RPC.INVALID_ARGS };
         if (this.caps.limit - this.caps.used < 1) return { result: RPC.OUT_OF_CAPS };
         const name = String(a.name).slice(0, 64) || 'thread';
-        const r = createThread(this, pd, name, this.cpuOf(loc.x + x, loc.y + y));
+        const weight = (a.weight as number) || DEFAULT_WEIGHT;
+        const r = createThread(this, pd, name, this.cpuOf(loc.x + x, loc.y + y), weight);
         if (typeof r === 'number') return { result: r };
         this.caps.used++;
         return { result: RPC.OK, caps: [r.obj] };
@@ -103,6 +122,7 @@ export function createThread(
   pd: import('./kernel_objects').Pd,
   name: string,
   cpu: number,
+  weight = DEFAULT_WEIGHT,
 ): CpuThreadComponent | number {
   const core = session['core'];
   const k = core.kernel;
@@ -133,11 +153,12 @@ export function createThread(
     return RPC.REGION_CONFLICT;
   }
   t.sessionLabel = session.label;
-  const comp = new CpuThreadComponent(session, t, ds);
+  const comp = new CpuThreadComponent(session, t, ds, weight);
   t.exceptionSigh = session.exceptionSigh;
   comp.obj = k.newRpcObject(null, comp, null);
   t.cap = comp.obj;
   session.threads.add(comp);
+  session.distributeQuota();
   return comp;
 }
 
@@ -150,6 +171,8 @@ export class CpuThreadComponent implements CoreServer {
     readonly session: CpuSessionComponent,
     readonly thread: Thread,
     private readonly utcb: Dataspace,
+    /** Share of the session's CPU quota relative to its other threads. */
+    readonly weight: number,
   ) {}
 
   describe(): string {
@@ -163,6 +186,7 @@ export class CpuThreadComponent implements CoreServer {
     this.thread.pd.freeSlots.push(this.thread.slot);
     core.kernel.revoke(this.obj);
     this.session.threads.delete(this);
+    this.session.distributeQuota();
   }
 
   dispatch(call: CoreCall): CoreReply {

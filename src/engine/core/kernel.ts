@@ -45,6 +45,8 @@ import { TraceBuffer, TraceKind } from './trace';
 
 /** Default round-robin slice in virtual microseconds. */
 const DEFAULT_SLICE_US = 1000;
+/** base-hw's super period: CPU quotas (claims) are refilled this often. */
+const DEFAULT_SUPER_PERIOD_US = 100_000;
 const SV32_MODE = 0x8000_0000;
 const MAX_ASID = 511;
 
@@ -84,7 +86,18 @@ export interface KernelClient {
 }
 
 export interface KernelOptions {
+  /** Round-robin time slice (µs of virtual time). */
   sliceUs?: number;
+  /** Period after which CPU quotas are refilled (µs of virtual time). */
+  superPeriodUs?: number;
+}
+
+/**
+ * Scheduling rank in the spirit of base-hw: a thread with claim left competes by priority
+ * (rank 1 + priority level); one whose claim is used up only in the round-robin fill (rank 0).
+ */
+function rank(t: Thread): number {
+  return t.claimLeft > 0 ? 1_000_000 + t.priority : 0;
 }
 
 /** The signal source `sel` names in `pd`, or a system-call error. */
@@ -120,6 +133,11 @@ export class Kernel implements TrapEnv {
   /** Ticks of mtime per microsecond. */
   readonly ticksPerUs: number;
   private readonly sliceTicks: number;
+  /** Length of a super period and when the current one ends (mtime ticks). */
+  readonly superTicks: number;
+  private superEnd: number;
+  /** Threads with a finite CPU quota (their claims are refilled each super period). */
+  private readonly quotaThreads = new Set<Thread>();
   private nextId = 1;
   private readonly timeouts: Timeout[] = [];
   private readonly freeAsids: number[] = [];
@@ -133,6 +151,11 @@ export class Kernel implements TrapEnv {
   ) {
     this.ticksPerUs = m.config.timebaseHz / 1e6;
     this.sliceTicks = Math.max(1, Math.round((opts.sliceUs ?? DEFAULT_SLICE_US) * this.ticksPerUs));
+    this.superTicks = Math.max(
+      this.sliceTicks,
+      Math.round((opts.superPeriodUs ?? DEFAULT_SUPER_PERIOD_US) * this.ticksPerUs),
+    );
+    this.superEnd = this.superTicks;
     this.phys = new RangeAllocator(RAM_BASE, m.bus.ramSize);
     this.trace = new TraceBuffer();
     this.cpus = m.harts.map((hart, index) => ({
@@ -325,6 +348,7 @@ export class Kernel implements TrapEnv {
   destroyThread(t: Thread): void {
     if (t.dead) return;
     t.dead = true;
+    this.quotaThreads.delete(t);
     this.unblock(t);
     this.update(t);
     // Whoever waits for this thread learns that it is gone.
@@ -408,16 +432,70 @@ export class Kernel implements TrapEnv {
     this.reschedule(cpu);
   }
 
+  /** The ready thread of the highest rank, first in line among equals. */
+  private bestReady(cpu: Cpu): Thread | null {
+    let best: Thread | null = null;
+    let bestRank = -1;
+    for (const t of cpu.ready) {
+      const r = rank(t);
+      if (r > bestRank) {
+        best = t;
+        bestRank = r;
+      }
+    }
+    return best;
+  }
+
   private reschedule(cpu: Cpu): void {
     const cur = cpu.current;
-    let best: Thread | null = null;
-    for (const t of cpu.ready) if (best === null || t.priority > best.priority) best = t;
+    const best = this.bestReady(cpu);
     if (cur !== null && cur.runnable && cur.cpu === cpu.index) {
-      if (best === null || best.priority <= cur.priority) return;
-      cpu.ready.unshift(cur); // preempted: first in line at its level
+      if (best === null || rank(best) <= rank(cur)) return;
+      this.charge(cpu);
+      // Preempted: first in line at its level; a thread that used up its claim goes to the back.
+      if (cur.claimLeft > 0) cpu.ready.unshift(cur);
+      else cpu.ready.push(cur);
     }
     if (best !== null) cpu.ready.splice(cpu.ready.indexOf(best), 1);
     this.switchTo(cpu, best);
+  }
+
+  /**
+   * Sets the CPU quota of `t` in percent of each super period (0: none, scheduled by priority
+   * without limit). The claim takes effect at once, in full.
+   */
+  setQuota(t: Thread, percent: number): void {
+    const cpu = this.cpus[t.cpu];
+    if (cpu.current === t) this.charge(cpu);
+    if (percent > 0) {
+      t.quota = Math.max(1, Math.round((Math.min(percent, 100) * this.superTicks) / 100));
+      t.claimLeft = t.quota;
+      this.quotaThreads.add(t);
+    } else {
+      t.quota = t.claimLeft = Infinity;
+      this.quotaThreads.delete(t);
+    }
+    this.reschedule(cpu);
+    this.programTimer(cpu);
+  }
+
+  /** Takes the time the current thread of `cpu` ran since it was last charged from its claim. */
+  private charge(cpu: Cpu): void {
+    const t = cpu.current;
+    if (t === null) return;
+    const now = this.m.mtime(cpu.hart);
+    if (t.quota !== Infinity && t.claimLeft > 0) t.claimLeft = Math.max(0, t.claimLeft - (now - t.claimSince));
+    t.claimSince = now;
+  }
+
+  /** Starts new super periods up to now: every claim is full again. Returns whether it did. */
+  private refill(): boolean {
+    const now = this.now();
+    if (now < this.superEnd) return false;
+    this.superEnd += Math.ceil((now + 1 - this.superEnd) / this.superTicks) * this.superTicks;
+    for (const cpu of this.cpus) this.charge(cpu);
+    for (const t of this.quotaThreads) t.claimLeft = t.quota;
+    return true;
   }
 
   private switchTo(cpu: Cpu, next: Thread | null): void {
@@ -426,6 +504,7 @@ export class Kernel implements TrapEnv {
     if (cur === next) return;
     const now = h.cycleNow();
     if (cur !== null) {
+      this.charge(cpu);
       const regs = cur.regs;
       const x = h.x;
       for (let i = 1; i < 32; i++) regs[i] = x[i];
@@ -446,6 +525,7 @@ export class Kernel implements TrapEnv {
       h.waiting = false;
       h.reservation = -1;
       next.runSince = now;
+      next.claimSince = this.m.mtime(h);
       cpu.sliceEnd = this.m.mtime(h) + this.sliceTicks;
       this.trace.emit(this.m.mtime(h), cpu.index, next, TraceKind.SCHEDULE_IN, 0, 0);
     } else {
@@ -495,26 +575,41 @@ export class Kernel implements TrapEnv {
   /** Sets the CPU's timer compare to the end of its slice and, on CPU 0, the next timeout. */
   private programTimer(cpu: Cpu): void {
     let at = Infinity;
-    if (cpu.current !== null && cpu.ready.length > 0) at = cpu.sliceEnd;
+    const cur = cpu.current;
+    if (cur !== null && cpu.ready.length > 0) {
+      at = cpu.sliceEnd;
+      // The end of the current claim changes its rank; the super period's end may raise others.
+      if (cur.quota !== Infinity && cur.claimLeft > 0) at = Math.min(at, cur.claimSince + cur.claimLeft);
+      if (this.quotaThreads.size > 0) at = Math.min(at, this.superEnd);
+    }
     if (cpu.index === 0 && this.timeouts.length) at = Math.min(at, this.timeouts[0].deadline);
     this.m.clint.setMtimecmp(cpu.index, at);
   }
 
   private onTimer(cpu: Cpu): void {
     this.fireTimeouts();
+    if (this.quotaThreads.size > 0) {
+      this.charge(cpu);
+      if (this.refill()) for (const c of this.cpus) if (c !== cpu) this.rescheduleAndArm(c);
+    }
     const cur = cpu.current;
     if (cur !== null && this.m.mtime(cpu.hart) >= cpu.sliceEnd) {
-      // Slice used up: round-robin among threads of the same or higher priority.
-      if (cpu.ready.some((t) => t.priority >= cur.priority)) {
-        let best: Thread | null = null;
-        for (const t of cpu.ready) if (best === null || t.priority > best.priority) best = t;
-        cpu.ready.splice(cpu.ready.indexOf(best!), 1);
+      // Slice used up: round-robin among threads of the same or a higher rank.
+      const best = this.bestReady(cpu);
+      if (best !== null && rank(best) >= rank(cur)) {
+        cpu.ready.splice(cpu.ready.indexOf(best), 1);
         cpu.ready.push(cur);
         this.switchTo(cpu, best);
       } else {
         cpu.sliceEnd = this.m.mtime(cpu.hart) + this.sliceTicks;
       }
     }
+    this.reschedule(cpu); // a claim ran out or was refilled
+    this.programTimer(cpu);
+  }
+
+  private rescheduleAndArm(cpu: Cpu): void {
+    this.reschedule(cpu);
     this.programTimer(cpu);
   }
 
@@ -945,7 +1040,7 @@ export class Kernel implements TrapEnv {
       case SYS.YIELD: {
         this.setResult(t, SYS_RESULT.OK);
         const cpu = this.cpus[t.cpu];
-        if (cpu.current === t && cpu.ready.some((o) => o.priority >= t.priority)) {
+        if (cpu.current === t && cpu.ready.some((o) => rank(o) >= rank(t))) {
           cpu.sliceEnd = 0;
           this.onTimer(cpu);
         }

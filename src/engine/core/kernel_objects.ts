@@ -138,6 +138,15 @@ export class Thread {
   cpu = 0;
   /** Scheduling priority: larger runs first (init's 0 is the highest level). */
   priority = 0;
+  /**
+   * CPU quota in mtime ticks per super period (base-hw's claim), Infinity if none was given.
+   * While `claimLeft` > 0 the thread is scheduled by priority; once it is used up, only in the
+   * round-robin fill until the next super period refills it.
+   */
+  quota = Infinity;
+  claimLeft = Infinity;
+  /** mtime when the thread last went onto a hart (claim accounting). */
+  claimSince = 0;
   started = false;
   dead = false;
   paused = false;

@@ -80,3 +80,31 @@ char *strcpy(char *dst, char const *src)
 		;
 	return dst;
 }
+
+unsigned parse_number(char const *p)
+{
+	unsigned v = 0;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		for (p += 2;; p++) {
+			unsigned d;
+			if (*p >= '0' && *p <= '9')
+				d = (unsigned)(*p - '0');
+			else if (*p >= 'a' && *p <= 'f')
+				d = (unsigned)(*p - 'a' + 10);
+			else if (*p >= 'A' && *p <= 'F')
+				d = (unsigned)(*p - 'A' + 10);
+			else
+				break;
+			v = v * 16 + d;
+		}
+	} else {
+		for (; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (unsigned)(*p - '0');
+	}
+	switch (*p) {
+	case 'K': case 'k': v <<= 10; break;
+	case 'M': case 'm': v <<= 20; break;
+	case 'G': case 'g': v <<= 30; break;
+	}
+	return v;
+}

@@ -1,4 +1,5 @@
 /* Root interface: server helper and client calls (corescope/root.h). */
+#include <corescope/libc.h>
 #include <corescope/root.h>
 #include <corescope/rpc.h>
 
@@ -140,29 +141,5 @@ unsigned session_arg_ulong(char const *args, char const *key, unsigned dflt)
 	char buf[24];
 	if (!session_arg(args, key, buf, sizeof buf))
 		return dflt;
-	unsigned v = 0;
-	char const *p = buf;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		for (p += 2;; p++) {
-			unsigned d;
-			if (*p >= '0' && *p <= '9')
-				d = (unsigned)(*p - '0');
-			else if (*p >= 'a' && *p <= 'f')
-				d = (unsigned)(*p - 'a' + 10);
-			else if (*p >= 'A' && *p <= 'F')
-				d = (unsigned)(*p - 'A' + 10);
-			else
-				break;
-			v = v * 16 + d;
-		}
-	} else {
-		for (; *p >= '0' && *p <= '9'; p++)
-			v = v * 10 + (unsigned)(*p - '0');
-	}
-	switch (*p) {
-	case 'K': case 'k': v <<= 10; break;
-	case 'M': case 'm': v <<= 20; break;
-	case 'G': case 'g': v <<= 30; break;
-	}
-	return v;
+	return parse_number(buf);
 }

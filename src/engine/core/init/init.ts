@@ -185,7 +185,8 @@ export class Init {
     const aff = start.affinity ?? { x: 0, y: 0, width: cfg.affinitySpace.width, height: cfg.affinitySpace.height };
     const cpuArgs =
       `${sessionArgs}, priority=${start.priority}, space_width=${cfg.affinitySpace.width}, space_height=${cfg.affinitySpace.height}, ` +
-      `affinity_x=${aff.x}, affinity_y=${aff.y}, affinity_width=${aff.width}, affinity_height=${aff.height}`;
+      `affinity_x=${aff.x}, affinity_y=${aff.y}, affinity_width=${aff.width}, affinity_height=${aff.height}, ` +
+      `cpu_quota=${start.cpuPercent}`;
     const cpuS = core.openSession('CPU', label, cpuArgs, this.pd);
     const logS = core.openSession('LOG', label, sessionArgs, this.pd);
     if ('error' in cpuS || 'error' in logS) {

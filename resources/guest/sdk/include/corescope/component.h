@@ -27,5 +27,6 @@
 #include <corescope/irq_session.h>
 #include <corescope/trace_session.h>
 #include <corescope/thread.h>
+#include <corescope/config.h>
 
 #endif /* CORESCOPE_COMPONENT_H */

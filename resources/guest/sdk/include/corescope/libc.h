@@ -27,4 +27,8 @@ int strcmp(char const *a, char const *b);
 int strncmp(char const *a, char const *b, size_t n);
 char *strcpy(char *dst, char const *src);
 
+/* A decimal or 0x-hexadecimal number with an optional K, M or G suffix (powers of 1024), as
+ * Genode writes quotas ("16K"); parsing stops at the first other character. */
+unsigned parse_number(char const *s);
+
 #endif /* CORESCOPE_LIBC_H */
