@@ -4,10 +4,10 @@
  * component exited with value 0) and non-zero with a reason otherwise: 1 if the system went
  * idle or deadlocked first, 124 if --max-instructions ran out, 2 for usage and load errors.
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { System } from '../engine/core/system';
-import { chromeTrace } from '../engine/trace/chrome_trace';
+import { ChromeTraceWriter, kernelTraceNames } from '../engine/trace/chrome_trace';
 import { loadScenario } from './scenario_files';
 
 export const BOOT_USAGE = `usage: corescope boot scenario.xml [options]
@@ -23,6 +23,75 @@ options:
   -h, --help             this text`;
 
 const CHUNK = 1_000_000;
+
+/** Writes all of `text` to `fd` (writeSync may write less than asked). */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
+/**
+ * The --trace output: a Chrome trace written to the file chunk by chunk while the system runs,
+ * so the TRACE ring never overflows before it is read and no trace is ever one string.
+ */
+class TraceFile {
+  private next = 0;
+  private fd: number | null;
+
+  private constructor(
+    fd: number,
+    private readonly writer: ChromeTraceWriter,
+    private readonly sys: System,
+  ) {
+    this.fd = fd;
+  }
+
+  static open(path: string, sys: System): TraceFile | string {
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (e) {
+      return `cannot write trace: ${(e as Error).message}`;
+    }
+    const writer = new ChromeTraceWriter((chunk) => writeAll(fd, chunk), kernelTraceNames(sys.kernel), {
+      ticksPerUs: sys.kernel.ticksPerUs,
+    });
+    return new TraceFile(fd, writer, sys);
+  }
+
+  /** Writes the events emitted since the last call. Null, or why writing failed (then the file is closed). */
+  drain(): string | null {
+    if (this.fd === null) return null;
+    try {
+      this.next = this.writer.drain(this.sys.kernel.trace, this.next);
+      return null;
+    } catch (e) {
+      this.closeFd();
+      return `cannot write trace: ${(e as Error).message}`;
+    }
+  }
+
+  /** Writes the rest, ends the document and closes the file. Null, or why writing failed. */
+  close(): string | null {
+    const bad = this.drain();
+    if (bad !== null || this.fd === null) return bad;
+    try {
+      this.writer.finish(this.sys.kernel.now());
+      return null;
+    } catch (e) {
+      return `cannot write trace: ${(e as Error).message}`;
+    } finally {
+      this.closeFd();
+    }
+  }
+
+  private closeFd(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    closeSync(fd);
+  }
+}
 
 export function bootMain(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
   let v;
@@ -83,9 +152,18 @@ export function bootMain(argv: string[], out: (s: string) => void, err: (s: stri
     err(`corescope boot: ${sys}\n`);
     return 2;
   }
+  const trace = v.values.trace !== undefined ? TraceFile.open(v.values.trace, sys) : null;
+  if (typeof trace === 'string') {
+    err(`corescope boot: ${trace}\n`);
+    return 2;
+  }
   const finish = (code: number, reason: string | null): number => {
     if (reason) err(`corescope boot: ${reason}\n`);
-    if (v.values.trace) writeFileSync(v.values.trace, JSON.stringify(chromeTrace(sys.kernel, sys.traceNames())));
+    const bad = trace?.close() ?? null;
+    if (bad) {
+      err(`corescope boot: ${bad}\n`);
+      return 2;
+    }
     return code;
   };
   let idle = false;
@@ -111,5 +189,7 @@ export function bootMain(argv: string[], out: (s: string) => void, err: (s: stri
       );
     const r = sys.run(CHUNK);
     idle = r === 'idle' || r === 'halted';
+    const bad = trace?.drain() ?? null;
+    if (bad) return finish(2, bad);
   }
 }

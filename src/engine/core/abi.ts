@@ -349,6 +349,7 @@ export const TRACE_KIND = {
   LOG: 17,
   THREAD_START: 18,
   THREAD_EXIT: 19,
+  QUOTA_EXHAUSTED: 20,
 } as const;
 
 /** Thread states reported by `Cpu_thread::state`. */

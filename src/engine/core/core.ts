@@ -39,7 +39,7 @@ import {
   type AttachArgs,
 } from './region_map_component';
 import { argNumber, parseSessionArgs, type SessionArgs } from './session_args';
-import { TraceKind } from './trace';
+import { TraceKind, quotaSample } from './trace';
 
 const PAGE = 0x1000;
 const pageUp = (n: number): number => Math.ceil(n / PAGE) * PAGE;
@@ -77,6 +77,13 @@ export interface RomModule {
   /** Sessions to notify on a new version. */
   readonly watchers: Set<{ notify(): void }>;
 }
+
+/** Where a virtual address of a PD leads through its region maps (`Core.resolve`). */
+export type Resolution =
+  | { kind: 'ram'; phys: number; writeable: boolean; executable: boolean; via: Region[] }
+  /** Inside a managed dataspace where nothing is attached (a fault would go to its handler). */
+  | { kind: 'unbacked'; rm: RegionMap; off: number; via: Region[] }
+  | { kind: 'error'; why: string };
 
 /** A session core serves; each service's component extends it. */
 export abstract class CoreSession implements CoreServer {
@@ -207,7 +214,9 @@ export class Core implements KernelClient {
     s.caps.used += 1; // the session object itself
     s.obj = this.kernel.newRpcObject(null, s, null);
     this.sessions.add(s);
-    this.kernel.trace.emit(this.kernel.now(), 0, null, TraceKind.SESSION_OPEN, s.id, ram);
+    this.kernel.trace.emit(this.kernel.now(), 0, null, TraceKind.SESSION_OPEN, s.id, ram, undefined, [
+      quotaSample(payer.id, payer.ram, payer.capQuota),
+    ]);
     return s;
   }
 
@@ -219,7 +228,9 @@ export class Core implements KernelClient {
     payer.capQuota.limit -= caps;
     s.ram.limit += ram;
     s.caps.limit += caps;
-    this.kernel.trace.emit(this.kernel.now(), 0, null, TraceKind.SESSION_UPGRADE, s.id, ram);
+    this.kernel.trace.emit(this.kernel.now(), 0, null, TraceKind.SESSION_UPGRADE, s.id, ram, undefined, [
+      quotaSample(payer.id, payer.ram, payer.capQuota),
+    ]);
     return RPC.OK;
   }
 
@@ -237,7 +248,9 @@ export class Core implements KernelClient {
       this.ram.limit += s.ram.limit;
       this.capQuota.limit += s.caps.limit;
     }
-    this.kernel.trace.emit(this.kernel.now(), 0, null, TraceKind.SESSION_CLOSE, s.id, 0);
+    this.kernel.trace.emit(this.kernel.now(), 0, null, TraceKind.SESSION_CLOSE, s.id, 0, undefined, [
+      back ? quotaSample(back.id, back.ram, back.capQuota) : quotaSample(0, this.ram, this.capQuota),
+    ]);
   }
 
   /** The session served by `obj`, if it is one of core's. */
@@ -440,8 +453,11 @@ export class Core implements KernelClient {
    * the thread and signals the dataspace's fault handler; a fault outside any region, or
    * against the region's rights, stops the thread and is logged like core does.
    */
-  pageFault(t: Thread, addr: number, type: FaultType): PagerResult {
-    const pd = t.pd;
+  /**
+   * Resolves virtual address `addr` of `pd` through its region maps (the truth, whether or not
+   * a page is mapped now), without side effects. `type` checks the regions' rights (null: none).
+   */
+  resolve(pd: Pd, addr: number, type: FaultType | null): Resolution {
     let rm = pd.addressSpace;
     let off = addr;
     let writeable = true;
@@ -450,13 +466,12 @@ export class Core implements KernelClient {
     for (let depth = 0; depth < 16; depth++) {
       const r = rm.find(off);
       if (r === null) {
-        if (rm === pd.addressSpace) return this.unresolved(t, addr, type, 'no RM attachment');
-        return this.managedFault(t, rm, off, addr, type);
+        if (rm === pd.addressSpace) return { kind: 'error', why: 'no RM attachment' };
+        return { kind: 'unbacked', rm, off, via };
       }
-      if (type === FaultType.WRITE && !r.writeable)
-        return this.unresolved(t, addr, type, 'write to a read-only region');
+      if (type === FaultType.WRITE && !r.writeable) return { kind: 'error', why: 'write to a read-only region' };
       if (type === FaultType.EXEC && !r.executable)
-        return this.unresolved(t, addr, type, 'execution of a non-executable region');
+        return { kind: 'error', why: 'execution of a non-executable region' };
       writeable &&= r.writeable;
       executable &&= r.executable;
       via.push(r);
@@ -466,14 +481,27 @@ export class Core implements KernelClient {
         off = dsOff;
         continue;
       }
-      if (dsOff >= pageUp(r.ds.size)) return this.unresolved(t, addr, type, 'beyond the end of the dataspace');
-      const phys = r.ds.phys + (dsOff - (dsOff % PAGE));
-      if (!this.kernel.map(pd, Math.floor(addr / PAGE), phys, writeable && r.ds.writeable, executable, via)) {
-        return this.unresolved(t, addr, type, 'out of memory for page tables');
-      }
-      return 'mapped';
+      if (dsOff >= pageUp(r.ds.size)) return { kind: 'error', why: 'beyond the end of the dataspace' };
+      return {
+        kind: 'ram',
+        phys: r.ds.phys + dsOff,
+        writeable: writeable && r.ds.writeable,
+        executable,
+        via,
+      };
     }
-    return this.unresolved(t, addr, type, 'region maps nested too deeply');
+    return { kind: 'error', why: 'region maps nested too deeply' };
+  }
+
+  pageFault(t: Thread, addr: number, type: FaultType): PagerResult {
+    const r = this.resolve(t.pd, addr, type);
+    if (r.kind === 'error') return this.unresolved(t, addr, type, r.why);
+    if (r.kind === 'unbacked') return this.managedFault(t, r.rm, r.off, addr, type);
+    const phys = r.phys - (r.phys % PAGE);
+    if (!this.kernel.map(t.pd, Math.floor(addr / PAGE), phys, r.writeable, r.executable, r.via)) {
+      return this.unresolved(t, addr, type, 'out of memory for page tables');
+    }
+    return 'mapped';
   }
 
   private managedFault(t: Thread, rm: RegionMap, off: number, addr: number, type: FaultType): PagerResult {

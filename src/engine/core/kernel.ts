@@ -22,7 +22,7 @@ import { CSR } from '../cpu/csr_numbers';
 import { Cause, MEIP, MSIP, MTIP, Priv, type Hart, type TrapEnv } from '../cpu/hart';
 import type { Machine } from '../cpu/machine';
 import { PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X } from '../cpu/mmu';
-import { CAP_SPACE_SIZE, MessageWriter, SEL, SYS, SYS_RESULT, UTCB, decodeArgs } from './abi';
+import { CAP_SPACE_SIZE, MessageWriter, RPC, SEL, SYS, SYS_RESULT, UTCB, decodeArgs } from './abi';
 import {
   FaultType,
   KObject,
@@ -130,6 +130,10 @@ export class Kernel implements TrapEnv {
   readonly objects = new Set<KObject>();
   /** Called after each system call (tests and the debugger hook in here). */
   afterSyscall: ((t: Thread, nr: number) => void) | null = null;
+  /** Called when a debugger step of a thread (`debugStepThread`) completed. */
+  onDebugStep: ((t: Thread) => void) | null = null;
+  /** Called after a page-table entry of `pd` changed: mapped to `phys`, or unmapped (null). */
+  onMapChange: ((pd: Pd, vpage: number, phys: number | null) => void) | null = null;
   /** Ticks of mtime per microsecond. */
   readonly ticksPerUs: number;
   private readonly sliceTicks: number;
@@ -139,6 +143,8 @@ export class Kernel implements TrapEnv {
   /** Threads with a finite CPU quota (their claims are refilled each super period). */
   private readonly quotaThreads = new Set<Thread>();
   private nextId = 1;
+  /** Next TRACE call id: RPC_CALL, RPC_DISPATCH and RPC_REPLY of one call carry the same. */
+  private nextCallId = 1;
   private readonly timeouts: Timeout[] = [];
   private readonly freeAsids: number[] = [];
   private nextAsid = 1;
@@ -183,6 +189,13 @@ export class Kernel implements TrapEnv {
   /** A fresh object id (never reused). */
   newId(): number {
     return this.nextId++;
+  }
+
+  /** A fresh TRACE call id (1..2^31-1, wrapping; fits an event's 32-bit argument). */
+  private newCallId(): number {
+    const id = this.nextCallId;
+    this.nextCallId = id === 0x7fff_ffff ? 1 : id + 1;
+    return id;
   }
 
   /** Virtual time in mtime ticks, as seen by the CPU handling the current trap (or hart 0). */
@@ -538,7 +551,11 @@ export class Kernel implements TrapEnv {
   /** Limits the hart to one instruction while a single-stepping thread is on it. */
   private armStep(cpu: Cpu): void {
     const t = cpu.current;
-    if (t !== null && t.singleStep) {
+    if (t !== null && t.debugStep && this.pcOf(t) !== t.debugStepPc) {
+      // Its stepped instruction was a system call that blocked and has completed meanwhile.
+      this.debugStepDone(t);
+    }
+    if (t !== null && (t.singleStep || t.debugStep)) {
       cpu.stepThread = t;
       cpu.stepFrom = cpu.hart.instret;
       cpu.hart.runLimit = 1;
@@ -552,10 +569,14 @@ export class Kernel implements TrapEnv {
   limitReached(hart: Hart): void {
     const cpu = this.cpus[hart.id];
     const t = cpu.current;
-    if (t === null || t !== cpu.stepThread || !t.singleStep) return this.armStep(cpu);
+    if (t === null || t !== cpu.stepThread || !(t.singleStep || t.debugStep)) return this.armStep(cpu);
     if (hart.instret <= cpu.stepFrom) {
       hart.runLimit = 1; // the slice ended before the instruction retired
       return;
+    }
+    if (t.debugStep) {
+      this.debugStepDone(t);
+      return this.armStep(cpu);
     }
     this.entered = cpu;
     t.stopState = 0;
@@ -563,6 +584,30 @@ export class Kernel implements TrapEnv {
     this.update(t);
     if (t.exceptionSigh) this.submit(t.exceptionSigh, 1);
     this.entered = null;
+  }
+
+  /**
+   * Steps `t` by one instruction for the debugger: it completes when the instruction retires,
+   * or for a system call when the call returns (also after blocking); then `onDebugStep` is
+   * called. Invisible to the guest.
+   */
+  debugStepThread(t: Thread): void {
+    t.debugStep = true;
+    t.debugStepPc = this.pcOf(t);
+    const cpu = this.cpus[t.cpu];
+    if (cpu.current === t) this.armStep(cpu);
+  }
+
+  private debugStepDone(t: Thread): void {
+    t.debugStep = false;
+    this.onDebugStep?.(t);
+  }
+
+  /** Holds or releases `t` for the debugger (not visible to the guest's CPU session). */
+  setDebugPaused(t: Thread, paused: boolean): void {
+    if (t.debugPaused === paused) return;
+    t.debugPaused = paused;
+    this.update(t);
   }
 
   /** Turns single-stepping of `t` on or off (takes effect the next time it runs). */
@@ -796,16 +841,10 @@ export class Kernel implements TrapEnv {
    */
   invoke(caller: Caller, target: RpcObject, data: Uint8Array, caps: (KObject | null)[]): void {
     const callerThread = caller instanceof Thread ? caller : null;
-    this.trace.emit(
-      this.now(),
-      callerThread?.cpu ?? 0,
-      callerThread,
-      TraceKind.RPC_CALL,
-      target.id,
-      data.length >= 4 ? data[0] : 0,
-    );
+    const call = this.newCallId();
+    this.trace.emit(this.now(), callerThread?.cpu ?? 0, callerThread, TraceKind.RPC_CALL, target.id, call);
     if (target.core) {
-      this.callCore(caller, target, target.core, data, caps);
+      this.callCore(caller, target, target.core, data, caps, call);
       return;
     }
     const server = target.ep;
@@ -817,7 +856,7 @@ export class Kernel implements TrapEnv {
       callerThread.block = { kind: 'call', target };
       this.update(callerThread);
     }
-    const pc: PendingCall = { caller, target, data, caps };
+    const pc: PendingCall = { caller, target, data, caps, call };
     if (server.block?.kind === 'receive') this.deliverRequest(server, pc);
     else server.sendQueue.push(pc);
   }
@@ -826,8 +865,9 @@ export class Kernel implements TrapEnv {
     this.unblock(server);
     this.writeMessage(server, pc.data, pc.caps, pc.target.badge);
     server.replyTo = pc.caller;
+    server.replyCall = pc.call;
     this.setResult(server, SYS_RESULT.RECEIVED_RPC);
-    this.trace.emit(this.now(), server.cpu, server, TraceKind.RPC_DISPATCH, pc.target.id, 0);
+    this.trace.emit(this.now(), server.cpu, server, TraceKind.RPC_DISPATCH, pc.target.id, pc.call);
     this.update(server);
   }
 
@@ -837,6 +877,7 @@ export class Kernel implements TrapEnv {
     server: CoreServer,
     data: Uint8Array,
     caps: (KObject | null)[],
+    call: number,
   ): void {
     const callerThread = caller instanceof Thread ? caller : null;
     const finish = (reply: CoreReply): void => {
@@ -858,7 +899,23 @@ export class Kernel implements TrapEnv {
       } else if (!(caller instanceof Thread)) {
         caller.onReply(reply.result, out, outCaps);
       }
-      this.trace.emit(this.now(), callerThread?.cpu ?? 0, callerThread, TraceKind.RPC_REPLY, target.id, reply.result);
+      this.trace.emit(this.now(), callerThread?.cpu ?? 0, callerThread, TraceKind.RPC_REPLY, call, reply.result);
+      if (
+        reply.result === RPC.OUT_OF_RAM ||
+        reply.result === RPC.OUT_OF_CAPS ||
+        reply.result === RPC.INSUFFICIENT_RAM ||
+        reply.result === RPC.INSUFFICIENT_CAPS
+      ) {
+        const caps = reply.result === RPC.OUT_OF_CAPS || reply.result === RPC.INSUFFICIENT_CAPS ? 1 : 0;
+        this.trace.emit(
+          this.now(),
+          callerThread?.cpu ?? 0,
+          callerThread,
+          TraceKind.QUOTA_EXHAUSTED,
+          reply.result,
+          caps,
+        );
+      }
     };
     const opNo = data.length >= 4 ? new DataView(data.buffer, data.byteOffset).getUint32(0, true) : 0;
     const entry = Object.entries(server.iface.ops).find(([, o]) => o.op === opNo);
@@ -908,6 +965,7 @@ export class Kernel implements TrapEnv {
   private sysReply(t: Thread): number {
     const caller = t.replyTo;
     if (caller === null) return SYS_RESULT.NO_CALLER;
+    const call = t.replyCall;
     t.replyTo = null;
     if (caller instanceof Thread) {
       // UTCB to UTCB, no intermediate copy.
@@ -917,7 +975,7 @@ export class Kernel implements TrapEnv {
         this.failCaller(caller, SYS_RESULT.DEAD);
         return r;
       }
-      this.trace.emit(this.now(), t.cpu, t, TraceKind.RPC_REPLY, 0, 0);
+      this.trace.emit(this.now(), t.cpu, t, TraceKind.RPC_REPLY, call, 0);
       this.setResult(caller, SYS_RESULT.OK);
       caller.block = null;
       this.update(caller);
@@ -928,7 +986,7 @@ export class Kernel implements TrapEnv {
       this.failCaller(caller, SYS_RESULT.DEAD);
       return msg;
     }
-    this.trace.emit(this.now(), t.cpu, t, TraceKind.RPC_REPLY, 0, msg.data[0] ?? 0);
+    this.trace.emit(this.now(), t.cpu, t, TraceKind.RPC_REPLY, call, msg.data[0] ?? 0);
     if (caller instanceof Thread) {
       if (caller.dead || caller.block?.kind !== 'call') return SYS_RESULT.OK;
       this.writeMessage(caller, msg.data, msg.caps);
@@ -976,13 +1034,15 @@ export class Kernel implements TrapEnv {
           // Fast path: the server waits, so the message goes from UTCB to UTCB directly.
           const r = this.copyMessage(t, server, obj.badge);
           if (r !== SYS_RESULT.OK) return this.setResult(t, r);
-          this.trace.emit(this.now(), t.cpu, t, TraceKind.RPC_CALL, obj.id, 0);
+          const call = this.newCallId();
+          this.trace.emit(this.now(), t.cpu, t, TraceKind.RPC_CALL, obj.id, call);
           t.block = { kind: 'call', target: obj };
           this.update(t);
           this.unblock(server);
           server.replyTo = t;
+          server.replyCall = call;
           this.setResult(server, SYS_RESULT.RECEIVED_RPC);
-          this.trace.emit(this.now(), server.cpu, server, TraceKind.RPC_DISPATCH, obj.id, 0);
+          this.trace.emit(this.now(), server.cpu, server, TraceKind.RPC_DISPATCH, obj.id, call);
           this.update(server);
           return;
         }
@@ -1104,6 +1164,7 @@ export class Kernel implements TrapEnv {
     const m: Mapping = { pd, vpage, phys, via };
     pd.mappings.set(vpage, m);
     for (const r of via) r.mappings.add(m);
+    this.onMapChange?.(pd, vpage, phys);
     return true;
   }
 
@@ -1120,6 +1181,7 @@ export class Kernel implements TrapEnv {
       hart.tlb.flush(va | 0, pd.asid);
       hart.dropFast(pd.asid, m.vpage);
     }
+    this.onMapChange?.(pd, m.vpage, null);
   }
 
   // ----------------------------------------------------------------- traps --
@@ -1141,6 +1203,7 @@ export class Kernel implements TrapEnv {
       const nr = hart.x[17];
       this.syscall(t);
       this.afterSyscall?.(t, nr);
+      if (t.debugStep && cpu.current === t) this.debugStepDone(t); // the call returned at once
     } else if (cause === Cause.INST_PAGE_FAULT || cause === Cause.LOAD_PAGE_FAULT || cause === Cause.STORE_PAGE_FAULT) {
       const type =
         cause === Cause.INST_PAGE_FAULT
@@ -1191,6 +1254,7 @@ export class Kernel implements TrapEnv {
   reason(t: Thread): string | null {
     if (t.dead) return 'dead';
     if (!t.started) return 'not started';
+    if (t.debugPaused) return 'paused by the debugger';
     if (t.paused)
       return t.stopState === 2 ? 'stopped by an exception' : t.stopState === 1 ? 'stopped by a page fault' : 'paused';
     const b: BlockReason | null = t.block;

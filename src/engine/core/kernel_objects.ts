@@ -128,6 +128,8 @@ export interface PendingCall {
   target: RpcObject;
   data: Uint8Array;
   caps: (KObject | null)[];
+  /** TRACE call id (RPC_CALL, RPC_DISPATCH and RPC_REPLY of one call carry the same). */
+  call: number;
 }
 
 export class Thread {
@@ -153,10 +155,17 @@ export class Thread {
   block: BlockReason | null = null;
   /** The request this thread must answer next. */
   replyTo: Caller | null = null;
+  /** TRACE call id of that request. */
+  replyCall = 0;
   /** Callers waiting for this thread to receive. */
   readonly sendQueue: PendingCall[] = [];
   exceptionSigh: SignalContext | null = null;
   singleStep = false;
+  /** Held by the debugger (invisible to the guest: not `paused`, which its CPU session sets). */
+  debugPaused = false;
+  /** The debugger steps this thread by one instruction that began at `debugStepPc`. */
+  debugStep = false;
+  debugStepPc = 0;
   /** Kind of the last stop: VALID, PAGE_FAULT or EXCEPTION (abi THREAD_STATE). */
   stopState = 0;
   stopCause = 0;
@@ -183,7 +192,7 @@ export class Thread {
   ) {}
 
   get runnable(): boolean {
-    return this.started && !this.dead && !this.paused && this.block === null;
+    return this.started && !this.dead && !this.paused && !this.debugPaused && this.block === null;
   }
 }
 

@@ -17,7 +17,7 @@ import {
   type Quota,
 } from './kernel_objects';
 import type { SessionArgs } from './session_args';
-import { TraceKind } from './trace';
+import { TraceKind, quotaSample } from './trace';
 
 export class PdSessionComponent extends CoreSession {
   readonly iface = PD_SESSION;
@@ -173,7 +173,10 @@ export function transferQuota(core: Core, from: Pd, to: Pd | null, amount: numbe
   if (amount > src.limit - src.used) return RPC.EXCEEDED;
   src.limit -= amount;
   dst.limit += amount;
-  core.kernel.trace.emit(core.kernel.now(), 0, null, TraceKind.QUOTA_TRANSFER, to.id, amount);
+  core.kernel.trace.emit(core.kernel.now(), 0, null, TraceKind.QUOTA_TRANSFER, to.id, amount, undefined, [
+    quotaSample(from.id, from.ram, from.capQuota),
+    quotaSample(to.id, to.ram, to.capQuota),
+  ]);
   return RPC.OK;
 }
 

@@ -12,8 +12,11 @@ import type { Thread } from './kernel_objects';
 export const enum TraceKind {
   SCHEDULE_IN = 0,
   SCHEDULE_OUT = 1,
+  /** a: RPC object id, b: call id (the same in the call's RPC_DISPATCH and RPC_REPLY). */
   RPC_CALL = 2,
+  /** On the server thread. a: RPC object id, b: call id. */
   RPC_DISPATCH = 3,
+  /** a: call id, b: result (core's result code; the low byte of a guest server's). */
   RPC_REPLY = 4,
   SIGNAL_SUBMIT = 5,
   SIGNAL_RECEIVE = 6,
@@ -30,6 +33,8 @@ export const enum TraceKind {
   LOG = 17,
   THREAD_START = 18,
   THREAD_EXIT = 19,
+  /** A core or parent request failed for quota. a: the RPC result (OUT_OF_RAM, OUT_OF_CAPS), b: 0 RAM, 1 caps. */
+  QUOTA_EXHAUSTED = 20,
 }
 
 export const TRACE_KIND_NAMES = [
@@ -53,6 +58,7 @@ export const TRACE_KIND_NAMES = [
   'log',
   'thread-start',
   'thread-exit',
+  'quota-exhausted',
 ] as const;
 
 export interface TraceEvent {
@@ -68,6 +74,27 @@ export interface TraceEvent {
   kind: TraceKind;
   a: number;
   b: number;
+}
+
+/**
+ * A quota account at the moment of an event: QUOTA_TRANSFER and SESSION_* events carry one per
+ * account they changed (PD id 0: core's own account).
+ */
+export interface QuotaSample {
+  pd: number;
+  ramUsed: number;
+  ramLimit: number;
+  capsUsed: number;
+  capsLimit: number;
+}
+
+/** The sample of an account with RAM quota `ram` and capability quota `caps`. */
+export function quotaSample(
+  pd: number,
+  ram: { used: number; limit: number },
+  caps: { used: number; limit: number },
+): QuotaSample {
+  return { pd, ramUsed: ram.used, ramLimit: ram.limit, capsUsed: caps.used, capsLimit: caps.limit };
 }
 
 interface Subscription {
@@ -89,6 +116,11 @@ export class TraceBuffer {
   private readonly subs = new Map<number, Subscription>();
   /** Strings attached to events (LOG lines), by sequence number; bounded like the ring. */
   private readonly text = new Map<number, string>();
+  /** Quota samples attached to events, by sequence number; bounded like the ring. */
+  private readonly quota = new Map<number, readonly QuotaSample[]>();
+  /** Names of started threads and their PDs, kept after they are gone (for export). */
+  private readonly threadNames = new Map<number, string>();
+  private readonly pdLabels = new Map<number, string>();
   enabled = true;
 
   constructor(capacity = 1 << 20) {
@@ -97,7 +129,24 @@ export class TraceBuffer {
     this.meta = new Int32Array(capacity * 6);
   }
 
-  emit(time: number, cpu: number, thread: Thread | null, kind: TraceKind, a: number, b: number, text?: string): void {
+  /** Sees every event, also while recording is off (the debugger's catchpoints). */
+  listener: ((kind: TraceKind, thread: Thread | null, a: number, b: number, text?: string) => void) | null = null;
+
+  emit(
+    time: number,
+    cpu: number,
+    thread: Thread | null,
+    kind: TraceKind,
+    a: number,
+    b: number,
+    text?: string,
+    quota?: readonly QuotaSample[],
+  ): void {
+    if (this.listener !== null) this.listener(kind, thread, a, b, text);
+    if (kind === TraceKind.THREAD_START && thread !== null) {
+      this.threadNames.set(thread.id, thread.name);
+      this.pdLabels.set(thread.pd.id, thread.pd.label);
+    }
     if (!this.enabled) return;
     const i = this.head;
     this.time[i] = time;
@@ -112,7 +161,11 @@ export class TraceBuffer {
     this.meta[m + 5] = b | 0;
     if (text !== undefined) {
       this.text.set(this.count, text);
-      this.text.delete(this.count - this.capacity);
+      this.prune(this.text);
+    }
+    if (quota !== undefined) {
+      this.quota.set(this.count, quota);
+      this.prune(this.quota);
     }
     this.head = (i + 1) % this.capacity;
     this.count++;
@@ -149,6 +202,30 @@ export class TraceBuffer {
 
   textOf(seq: number): string | undefined {
     return this.text.get(seq);
+  }
+
+  /** The quota samples attached to event `seq` (QUOTA_TRANSFER, SESSION_*). */
+  quotaOf(seq: number): readonly QuotaSample[] | undefined {
+    return this.quota.get(seq);
+  }
+
+  /** Name of a thread that started while this buffer existed (also after it is gone). */
+  threadName(id: number): string | undefined {
+    return this.threadNames.get(id);
+  }
+
+  /** Label of a PD one of whose threads started while this buffer existed. */
+  pdLabel(id: number): string | undefined {
+    return this.pdLabels.get(id);
+  }
+
+  /** Drops attachments of events the ring has overwritten (keys are in emit order). */
+  private prune(m: Map<number, unknown>): void {
+    const oldest = this.count - this.capacity;
+    for (const seq of m.keys()) {
+      if (seq > oldest) break;
+      m.delete(seq);
+    }
   }
 
   // ---- TRACE-session subscriptions

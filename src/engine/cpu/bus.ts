@@ -35,6 +35,11 @@ export const PAGE_CODE = 1;
 export const PAGE_RESERVED = 2;
 /** `pageFlags` bit: a store hook (HTIF tohost, debugger watchpoint) watches this page. */
 export const PAGE_HOOKED = 4;
+/** `pageFlags` bit: a load hook (debugger read watchpoint) watches this page. */
+export const PAGE_LOAD_HOOKED = 8;
+
+/** Called after a load from a page with PAGE_LOAD_HOOKED. `paddr` is the load's address. */
+export type LoadHook = (paddr: number, width: AccessWidth) => void;
 
 /** Called after a store lands in a page with PAGE_HOOKED. `paddr` is the store's address. */
 export type StoreHook = (paddr: number, width: AccessWidth, value: number) => void;
@@ -63,6 +68,7 @@ export class Bus {
 
   private mappings: Mapping[] = [];
   private hooks = new Map<number, StoreHook[]>(); // keyed by RAM page number
+  private loadHooks = new Map<number, LoadHook[]>(); // keyed by RAM page number
   observer: StoreObserver | null = null;
 
   constructor(ramSize: number) {
@@ -142,6 +148,41 @@ export class Bus {
       this.hooks.delete(page);
       this.pageFlags[page] &= ~PAGE_HOOKED;
     }
+  }
+
+  /**
+   * Calls `hook` after every load from the RAM page holding `paddr` that goes through the
+   * harts' slow path; the harts keep no fast read entries for the page while it is hooked.
+   */
+  addLoadHook(paddr: number, hook: LoadHook): void {
+    const page = (paddr - RAM_BASE) >>> 12;
+    const list = this.loadHooks.get(page) ?? [];
+    list.push(hook);
+    this.loadHooks.set(page, list);
+    this.pageFlags[page] |= PAGE_LOAD_HOOKED;
+    for (const l of this.loadFlagListeners) l(page);
+  }
+
+  removeLoadHook(paddr: number, hook: LoadHook): void {
+    const page = (paddr - RAM_BASE) >>> 12;
+    const list = (this.loadHooks.get(page) ?? []).filter((h) => h !== hook);
+    if (list.length) this.loadHooks.set(page, list);
+    else {
+      this.loadHooks.delete(page);
+      this.pageFlags[page] &= ~PAGE_LOAD_HOOKED;
+    }
+  }
+
+  /** Runs the load hooks of a load of `width` bytes at RAM index `i` (the page is flagged). */
+  loadHooked(i: number, width: number): void {
+    const list = this.loadHooks.get(i >>> 12);
+    if (list) for (const h of list) h(i + RAM_BASE, width as AccessWidth);
+  }
+
+  private loadFlagListeners: ((page: number) => void)[] = [];
+  /** Listeners that must drop fast read-TLB entries when a page gets a load hook. */
+  onLoadHooked(listener: (page: number) => void): void {
+    this.loadFlagListeners.push(listener);
   }
 
   /** Listeners that must drop fast write-TLB entries when a page gets a flag. */
@@ -237,6 +278,11 @@ export class Bus {
     const r = paddr - BOOT_ROM_BASE;
     if (r >= 0 && r + len <= BOOT_ROM_SIZE) return this.rom.slice(r, r + len);
     return null;
+  }
+
+  /** The attached devices with their physical ranges, by address. */
+  devices(): { base: number; size: number; name: string }[] {
+    return this.mappings.map((m) => ({ base: m.base, size: m.end - m.base, name: m.device.name }));
   }
 
   private find(paddr: number): Mapping | null {

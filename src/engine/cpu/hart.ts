@@ -30,7 +30,7 @@
  *   waits until an interrupt is pending in mip & mie, as the spec says.
  * - Stores invalidate decoded code eagerly, so FENCE.I only needs to end the current fetch.
  */
-import { PAGE_CODE, RAM_BASE, type Bus } from './bus';
+import { PAGE_CODE, PAGE_LOAD_HOOKED, RAM_BASE, type Bus } from './bus';
 import { C_FLAG, decodeInto } from './decode';
 import { CSR } from './csr_numbers';
 import type { StateValue } from './device';
@@ -117,6 +117,13 @@ export interface HartHost {
   mtime(hart: Hart): number;
   /** `hart` placed an LR reservation on RAM index `index`. */
   reserve(hart: Hart, index: number): void;
+  /**
+   * `hart` is about to execute a slot patched with Op.BREAKPOINT at `pc`: true stops it there
+   * (pc unchanged, the instruction not executed), false runs the instruction.
+   */
+  breakpointHit?(hart: Hart, pc: number): boolean;
+  /** Whether the breakpoint at physical `paddr` is still set (to patch its slot again). */
+  isBreakpoint?(paddr: number): boolean;
 }
 
 /**
@@ -174,6 +181,14 @@ class FastSpace {
     const wTag = this.wTag;
     for (let t = 0; t < FAST_TLB; t++) {
       if (wTag[t] >= 0 && (((wTag[t] << 12) + this.wAdd[t]) | 0) >>> 12 === page) wTag[t] = -1;
+    }
+  }
+
+  /** Drops read entries that point at RAM page `page`. */
+  dropReadsFrom(page: number): void {
+    const rTag = this.rTag;
+    for (let t = 0; t < FAST_TLB; t++) {
+      if (rTag[t] >= 0 && (((rTag[t] << 12) + this.rAdd[t]) | 0) >>> 12 === page) rTag[t] = -1;
     }
   }
 }
@@ -407,6 +422,11 @@ export class Hart {
   /** Drops fast write entries that point at RAM page `page` (it just got a flag). */
   dropWritePage(page: number): void {
     for (const f of this.fastSpaces.values()) f.dropWritesTo(page);
+  }
+
+  /** Drops fast read entries that point at RAM page `page` (it just got a load hook). */
+  dropReadPage(page: number): void {
+    for (const f of this.fastSpaces.values()) f.dropReadsFrom(page);
   }
 
   /** Effective privilege of loads and stores (MPRV makes M-mode use MPP). */
@@ -909,16 +929,21 @@ export class Hart {
       return 0;
     }
     const i = pa - RAM_BASE;
+    let hooked = false;
     if (i >= 0 && i < this.bus.ramSize) {
-      const t = (va >>> 12) & (FAST_TLB - 1);
-      this.rTag[t] = va >>> 12;
-      this.rAdd[t] = (i - (i & 0xfff) - ((va >>> 0) - (va & 0xfff))) | 0;
+      if (this.bus.pageFlags[i >>> 12] & PAGE_LOAD_HOOKED) hooked = true;
+      else {
+        const t = (va >>> 12) & (FAST_TLB - 1);
+        this.rTag[t] = va >>> 12;
+        this.rAdd[t] = (i - (i & 0xfff) - ((va >>> 0) - (va & 0xfff))) | 0;
+      }
     }
     const v = pa < 0x1_0000_0000 ? this.bus.read(pa, width) : null;
     if (v === null) {
       this.raise(Cause.LOAD_ACCESS, va);
       return 0;
     }
+    if (hooked) this.bus.loadHooked(i, width);
     if (!signed) return v;
     return width === 1 ? (v << 24) >> 24 : width === 2 ? (v << 16) >> 16 : v | 0;
   }
@@ -964,6 +989,8 @@ export class Hart {
         return 0;
       }
       v |= b << (8 * k);
+      const i = pa - RAM_BASE;
+      if (i >= 0 && i < this.bus.ramSize && this.bus.pageFlags[i >>> 12] & PAGE_LOAD_HOOKED) this.bus.loadHooked(i, 1);
     }
     if (!signed) return v >>> 0;
     return width === 2 ? (v << 16) >> 16 : v | 0;
@@ -1119,6 +1146,28 @@ export class Hart {
    * register was written). Returns the cycles consumed.
    */
   run(budget: number): number {
+    let used = this.runLoop(budget);
+    // A breakpoint that lets the hart pass: run the slot's real instruction once, unpatched.
+    while (this.passDec !== null && used < budget && !this.stopped) {
+      const dec = this.passDec;
+      const slot = this.passSlot;
+      const phys = this.passPhys;
+      this.passDec = null;
+      dec[slot] = Op.UNDECODED;
+      used += this.runLoop(1);
+      if (this.host.isBreakpoint?.(phys) === true) dec[slot] = Op.BREAKPOINT;
+      if (this.yieldRun || this.stopped || this.waiting || used >= budget) break;
+      used += this.runLoop(budget - used);
+    }
+    return used;
+  }
+
+  /** Slot that `run` must execute once past its breakpoint (set by Op.BREAKPOINT). */
+  private passDec: Int32Array | null = null;
+  private passSlot = 0;
+  private passPhys = 0;
+
+  private runLoop(budget: number): number {
     if (this.stopped || budget <= 0) return 0;
     this.runStartCycle = this.cycle;
     this.runBudget = budget;
@@ -1190,6 +1239,19 @@ export class Hart {
           codeVpn = -1;
           left++;
           continue;
+        case Op.BREAKPOINT:
+          // Takes no cycle: either the hart stops before the instruction, or `run` executes
+          // the real instruction once with the slot unpatched.
+          left++;
+          this.pc = pc;
+          this.runLeft = left;
+          if (dec !== this.scratch && this.host.breakpointHit?.(this, pc) !== true) {
+            this.passDec = dec;
+            this.passSlot = s;
+            this.passPhys = phys + s;
+          }
+          this.yieldRun = true;
+          break loop;
         case Op.CROSS_PAGE: {
           this.pc = pc;
           this.runLeft = left;
@@ -1254,6 +1316,10 @@ export class Hart {
             const v = this.load(a, 1, true);
             if (this.fault) break;
             x[rd] = v;
+            if (this.yieldRun) {
+              pc = (pc + len) | 0;
+              break loop; // a load hook (read watchpoint) asked to stop
+            }
           }
           pc = (pc + len) | 0;
           continue;
@@ -1269,6 +1335,10 @@ export class Hart {
             const v = this.load(a, 2, true);
             if (this.fault) break;
             x[rd] = v;
+            if (this.yieldRun) {
+              pc = (pc + len) | 0;
+              break loop; // a load hook (read watchpoint) asked to stop
+            }
           }
           pc = (pc + len) | 0;
           continue;
@@ -1284,6 +1354,10 @@ export class Hart {
             const v = this.load(a, 4, true);
             if (this.fault) break;
             x[rd] = v;
+            if (this.yieldRun) {
+              pc = (pc + len) | 0;
+              break loop; // a load hook (read watchpoint) asked to stop
+            }
           }
           pc = (pc + len) | 0;
           continue;
@@ -1299,6 +1373,10 @@ export class Hart {
             const v = this.load(a, 1, false);
             if (this.fault) break;
             x[rd] = v;
+            if (this.yieldRun) {
+              pc = (pc + len) | 0;
+              break loop; // a load hook (read watchpoint) asked to stop
+            }
           }
           pc = (pc + len) | 0;
           continue;
@@ -1314,6 +1392,10 @@ export class Hart {
             const v = this.load(a, 2, false);
             if (this.fault) break;
             x[rd] = v;
+            if (this.yieldRun) {
+              pc = (pc + len) | 0;
+              break loop; // a load hook (read watchpoint) asked to stop
+            }
           }
           pc = (pc + len) | 0;
           continue;

@@ -30,7 +30,7 @@ import { Clint } from './clint';
 import { DECODED_PAGE_WORDS } from './decode';
 import type { StateValue } from './device';
 import { Hart, MEIP, MSIP, MTIP, SEIP, type HartHost } from './hart';
-import { encodeFields, OPCODE_BY_NAME, type Fields } from './opcodes';
+import { encodeFields, Op, OPCODE_BY_NAME, type Fields } from './opcodes';
 import { Plic } from './plic';
 import { Uart16550 } from './uart16550';
 
@@ -59,7 +59,19 @@ export const DEFAULT_CONFIG: MachineConfig = {
 };
 
 /** Why `run` returned. */
-export type StopReason = 'budget' | 'halted' | 'idle';
+/**
+ * Why `run` returned. 'break': something (a debugger breakpoint, watchpoint or catchpoint)
+ * asked for a stop with `requestBreak`; the round in progress is kept and the next `run`
+ * finishes it first, so a stop changes nothing the guest can see.
+ */
+export type StopReason = 'budget' | 'halted' | 'idle' | 'break';
+
+/** A round that a break interrupted: which hart runs next and how many cycles it has left. */
+interface PartialRound {
+  round: number;
+  hart: number;
+  left: number;
+}
 
 interface InputEvent {
   cycle: number;
@@ -89,6 +101,18 @@ export class Machine implements HartHost, StoreObserver {
   private inputs: InputEvent[] = [];
   /** Cycles executed (not idle) by all harts, for MIPS figures. */
   executed = 0;
+  /** The round a break interrupted, finished by the next `run`. */
+  private partial: PartialRound | null = null;
+  private breakRequested = false;
+  /** Breakpoints by physical address (a count: several debugger breakpoints may share one). */
+  private readonly breakpoints = new Map<number, number>();
+  /** Breakpoints per RAM page, so that fresh decoded pages are patched without a scan. */
+  private readonly breakPages = new Map<number, Set<number>>();
+  /**
+   * Asked when a hart reaches a breakpoint: true stops the machine there. Installed by the
+   * debugger; without it every breakpoint stops.
+   */
+  onBreakpoint: ((hart: Hart, pc: number) => boolean) | null = null;
 
   constructor(config: Partial<MachineConfig> = {}) {
     const c = { ...DEFAULT_CONFIG, ...config };
@@ -107,6 +131,9 @@ export class Machine implements HartHost, StoreObserver {
     this.current = this.harts[0];
     this.bus.onPageFlagged((page) => {
       for (const h of this.harts) h.dropWritePage(page);
+    });
+    this.bus.onLoadHooked((page) => {
+      for (const h of this.harts) h.dropReadPage(page);
     });
 
     this.clint = new Clint(
@@ -182,6 +209,8 @@ export class Machine implements HartHost, StoreObserver {
         d = new Int32Array(DECODED_PAGE_WORDS);
         this.ramDecoded[page] = d;
         this.bus.setPageFlag(page, PAGE_CODE);
+        const bps = this.breakPages.get(page);
+        if (bps) for (const pa of bps) d[pa & 0xffe] = Op.BREAKPOINT;
       }
       return d;
     }
@@ -196,6 +225,75 @@ export class Machine implements HartHost, StoreObserver {
       return d;
     }
     return null;
+  }
+
+  // ------------------------------------------------------ breakpoints --
+
+  /**
+   * Sets a breakpoint at physical RAM address `paddr` (2-byte aligned): the decoded slot is
+   * patched with Op.BREAKPOINT, guest memory is not touched. Returns an error for addresses
+   * that are not in RAM or not aligned.
+   */
+  addBreakpoint(paddr: number): string | null {
+    const i = paddr - RAM_BASE;
+    if (paddr % 2 !== 0) return `breakpoint address 0x${paddr.toString(16)} is not 2-byte aligned`;
+    if (i < 0 || i >= this.bus.ramSize) return `breakpoint address 0x${paddr.toString(16)} is not in RAM`;
+    this.breakpoints.set(paddr, (this.breakpoints.get(paddr) ?? 0) + 1);
+    const page = i >>> 12;
+    let set = this.breakPages.get(page);
+    if (!set) this.breakPages.set(page, (set = new Set()));
+    set.add(paddr);
+    const d = this.ramDecoded[page];
+    if (d) d[i & 0xffe] = Op.BREAKPOINT;
+    return null;
+  }
+
+  /** Drops one reference to the breakpoint at `paddr`; the last one unpatches the slot. */
+  removeBreakpoint(paddr: number): void {
+    const n = this.breakpoints.get(paddr);
+    if (n === undefined) return;
+    if (n > 1) {
+      this.breakpoints.set(paddr, n - 1);
+      return;
+    }
+    this.breakpoints.delete(paddr);
+    const i = paddr - RAM_BASE;
+    const page = i >>> 12;
+    const set = this.breakPages.get(page);
+    set?.delete(paddr);
+    if (set?.size === 0) this.breakPages.delete(page);
+    const d = this.ramDecoded[page];
+    if (d && d[i & 0xffe] === Op.BREAKPOINT) d[i & 0xffe] = Op.UNDECODED;
+  }
+
+  isBreakpoint(paddr: number): boolean {
+    return this.breakpoints.has(paddr);
+  }
+
+  breakpointHit(hart: Hart, pc: number): boolean {
+    const stop = this.onBreakpoint ? this.onBreakpoint(hart, pc) : true;
+    if (stop) this.requestBreak();
+    return stop;
+  }
+
+  /**
+   * Makes `run` return 'break' as soon as the running hart yields (call it from a hook inside
+   * the run; the hook's hart should set `yieldRun`). The interrupted round is finished by the
+   * next `run`.
+   */
+  requestBreak(): void {
+    this.breakRequested = true;
+    this.current.yieldRun = true;
+  }
+
+  /** The hart whose instructions are executing now (inside `run`), else the last one. */
+  get runningHart(): Hart {
+    return this.current;
+  }
+
+  /** True while a break interrupted a round (the machine is between two instructions of it). */
+  get inRound(): boolean {
+    return this.partial !== null;
   }
 
   mtime(hart: Hart): number {
@@ -220,6 +318,8 @@ export class Machine implements HartHost, StoreObserver {
         const lo = Math.max(first, p << 12) & 0xffe;
         const hi = Math.min(last, (p << 12) + 0xfff) & 0xffe;
         for (let s = lo; s <= hi; s += 2) d[s] = 0;
+        const bps = this.breakPages.get(p);
+        if (bps) for (const pa of bps) if ((pa & 0xffe) >= lo && (pa & 0xffe) <= hi) d[pa & 0xffe] = Op.BREAKPOINT;
       }
     }
     if (flags & PAGE_RESERVED) {
@@ -284,7 +384,13 @@ export class Machine implements HartHost, StoreObserver {
    */
   run(maxCycles: number): StopReason {
     const q = this.config.quantum;
+    this.breakRequested = false;
+    // Finish a round that a break interrupted (it counts towards this run's cycles).
     const end = this.roundCycle + maxCycles;
+    if (this.partial !== null) {
+      const r = this.runRound();
+      if (r !== null) return r;
+    }
     while (this.roundCycle < end) {
       if (this.allHalted()) return 'halted';
       this.deliverInputs();
@@ -305,38 +411,53 @@ export class Machine implements HartHost, StoreObserver {
           continue;
         }
       }
-      for (const h of this.harts) {
-        this.current = h;
-        let left = round;
-        while (left > 0 && !h.stopped) {
-          this.updateTimer(h);
-          const toTimer = this.cyclesToTimer(h);
-          let slice = toTimer > 0 && toTimer < left ? toTimer : left;
-          if (h.runLimit < slice) slice = h.runLimit;
-          const before = h.idleCycles;
-          const used = h.run(slice);
-          if (h.runLimit !== Infinity) {
-            h.runLimit -= used;
-            if (h.runLimit <= 0) {
-              h.runLimit = Infinity;
-              h.env?.limitReached?.(h);
-            }
-          }
-          this.executed += used - (h.idleCycles - before);
-          left -= used;
-          if (used === 0) break;
-          if (this.exitCode !== null) break;
-        }
-        if (h.stopped || left > 0) {
-          // A stopped hart's clock still advances with the machine, keeping harts in step.
-          h.cycle += left;
-          h.idleCycles += left;
-        }
-        if (this.exitCode !== null) return 'halted';
-      }
-      this.roundCycle += round;
+      this.partial = { round, hart: 0, left: round };
+      const r = this.runRound();
+      if (r !== null) return r;
     }
     return this.allHalted() ? 'halted' : 'budget';
+  }
+
+  /** Runs the harts through the rest of `partial`. Returns 'break' or 'halted' if it ended early. */
+  private runRound(): StopReason | null {
+    const p = this.partial!;
+    for (; p.hart < this.harts.length; p.hart++, p.left = p.round) {
+      const h = this.harts[p.hart];
+      this.current = h;
+      while (p.left > 0 && !h.stopped) {
+        this.updateTimer(h);
+        const toTimer = this.cyclesToTimer(h);
+        let slice = toTimer > 0 && toTimer < p.left ? toTimer : p.left;
+        if (h.runLimit < slice) slice = h.runLimit;
+        const before = h.idleCycles;
+        const used = h.run(slice);
+        if (h.runLimit !== Infinity) {
+          h.runLimit -= used;
+          if (h.runLimit <= 0) {
+            h.runLimit = Infinity;
+            h.env?.limitReached?.(h);
+          }
+        }
+        this.executed += used - (h.idleCycles - before);
+        p.left -= used;
+        if (this.breakRequested) return 'break';
+        if (used === 0) break;
+        if (this.exitCode !== null) break;
+      }
+      if (h.stopped || p.left > 0) {
+        // A stopped hart's clock still advances with the machine, keeping harts in step.
+        h.cycle += p.left;
+        h.idleCycles += p.left;
+        p.left = 0;
+      }
+      if (this.exitCode !== null) {
+        this.partial = null;
+        return 'halted';
+      }
+    }
+    this.roundCycle += p.round;
+    this.partial = null;
+    return null;
   }
 
   /** Virtual time in cycles since reset. */

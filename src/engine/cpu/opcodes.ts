@@ -94,6 +94,11 @@ export const enum Op {
   SRET,
   WFI,
   SFENCE_VMA,
+  /**
+   * A debugger breakpoint patched into a decoded slot (never into guest memory): the hart asks
+   * its host whether to stop, else runs the slot's real instruction once.
+   */
+  BREAKPOINT,
   /** Number of operations (keep last). */
   COUNT,
 }

@@ -17,6 +17,7 @@ import { createThread, type CpuSessionComponent, type CpuThreadComponent } from 
 import { KObject, RpcObject, type CoreCall, type CoreReply, type CoreServer, type Pd } from '../kernel_objects';
 import { transferQuota, type PdSessionComponent } from '../pd_session_component';
 import { argNumber, argString, formatSessionArgs, parseSessionArgs, prefixLabel } from '../session_args';
+import { TraceKind, quotaSample } from '../trace';
 import { formatIssue, parseInitConfig, resolveRoute, type InitConfig, type StartNode } from './config';
 
 /** RAM and caps each environment session (PD, CPU, LOG) costs a child. */
@@ -103,6 +104,15 @@ export class Init {
 
   private log(text: string): void {
     this.core.log('init', text);
+  }
+
+  /** Tells TRACE about session quota init moved between two children (RAM, then caps). */
+  private traceTrade(from: Pd, to: Pd, ram: number, caps: number): void {
+    const kernel = this.core.kernel;
+    const samples = [quotaSample(from.id, from.ram, from.capQuota), quotaSample(to.id, to.ram, to.capQuota)];
+    for (const amount of [ram, caps])
+      if (amount > 0)
+        kernel.trace.emit(kernel.now(), 0, null, TraceKind.QUOTA_TRANSFER, to.id, amount, undefined, samples);
   }
 
   // -------------------------------------------------------------- config --
@@ -372,6 +382,7 @@ export class Init {
           s.ram.limit += r;
           c.capQuota.limit -= k;
           s.capQuota.limit += k;
+          this.traceTrade(c, s, r, k);
           req.client.sessions.set(obj, {
             service: req.service,
             label: req.label,
@@ -415,6 +426,7 @@ export class Init {
       c.ram.limit += r;
       sp.capQuota.limit -= k;
       c.capQuota.limit += k;
+      this.traceTrade(sp, c, r, k);
     }
   }
 

@@ -201,6 +201,7 @@
 #define TRACE_KIND_LOG                           17
 #define TRACE_KIND_THREAD_START                  18
 #define TRACE_KIND_THREAD_EXIT                   19
+#define TRACE_KIND_QUOTA_EXHAUSTED               20
 
 /* ---- result-code lists (X-macros: X(NAME, value) per code) ----------------------------------- */
 
