@@ -26,6 +26,7 @@
  * generation from strings disabled).
  */
 import * as v from 'valibot';
+import { ABI_NAMES, registerNumber } from './cpu/registers';
 import { TRACE_KIND_NAMES } from './core/trace';
 
 /** Bumped on every incompatible change; both ends exchange it in their hello. */
@@ -190,10 +191,7 @@ const Bytes = (maxBytes: number) =>
 
 /** RISC-V ABI register names, x0..x31 in order. */
 // prettier-ignore
-export const ABI_REGISTER_NAMES = [
-  'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
-  'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6',
-] as const;
+export const ABI_REGISTER_NAMES = ABI_NAMES;
 
 /** Names registerWrite accepts: x0..x31, the ABI names, 'fp' (= s0) and 'pc'. */
 export const REGISTER_NAMES = [
@@ -205,12 +203,8 @@ export const REGISTER_NAMES = [
 
 /** The register index (0..31) a register name stands for, or 'pc'. */
 export function registerIndex(name: string): number | 'pc' | null {
-  if (name === 'pc') return 'pc';
-  if (name === 'fp') return 8;
-  const x = /^x([0-9]|[12][0-9]|3[01])$/.exec(name);
-  if (x) return Number(x[1]);
-  const abi = (ABI_REGISTER_NAMES as readonly string[]).indexOf(name);
-  return abi >= 0 ? abi : null;
+  const n = registerNumber(name);
+  return n === -1 ? 'pc' : n;
 }
 
 const Register = v.pipe(

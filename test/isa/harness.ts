@@ -305,7 +305,7 @@ const ABI = ABI_NAMES;
 export function regNum(r: number | string): number {
   if (typeof r === 'number') return r;
   if (r === 'fp') return 8;
-  const i = ABI.indexOf(r);
+  const i = (ABI as readonly string[]).indexOf(r);
   if (i >= 0) return i;
   const m = /^x(\d+)$/.exec(r);
   if (m && Number(m[1]) < 32) return Number(m[1]);

@@ -23,43 +23,9 @@
  */
 import { CSR_NAME } from './csr_numbers';
 import { extractFields, matchRow, type Fields, type OpcodeRow } from './opcodes';
+import { ABI_NAMES } from './registers';
 
-/** ABI register names, x0..x31. */
-// prettier-ignore
-export const ABI_NAMES: readonly string[] = [
-  'zero',
-  'ra',
-  'sp',
-  'gp',
-  'tp',
-  't0',
-  't1',
-  't2',
-  's0',
-  's1',
-  'a0',
-  'a1',
-  'a2',
-  'a3',
-  'a4',
-  'a5',
-  'a6',
-  'a7',
-  's2',
-  's3',
-  's4',
-  's5',
-  's6',
-  's7',
-  's8',
-  's9',
-  's10',
-  's11',
-  't3',
-  't4',
-  't5',
-  't6',
-];
+export { ABI_NAMES };
 
 /** Options of `disassemble`. */
 export interface DisasmOptions {

@@ -13,6 +13,7 @@
  *   and `a0 == -1` agree). Division by zero is an error.
  */
 import jsep from 'jsep';
+import { ABI_NAMES, registerNumber } from '../cpu/registers';
 
 export type Expr = jsep.Expression;
 
@@ -25,25 +26,12 @@ export interface ExprEnv {
   read(addr: number, width: 1 | 2 | 4): number | string;
 }
 
-const ABI = [
-  'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
-  'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6',
-]; // prettier-ignore
-
-/** Register number of a name: x0..x31, the ABI names and fp; -1 for pc; null if none. */
-export function registerNumber(name: string): number | null {
-  if (name === 'pc') return -1;
-  if (name === 'fp') return 8;
-  const m = /^x(\d{1,2})$/.exec(name);
-  if (m && Number(m[1]) < 32) return Number(m[1]);
-  const i = ABI.indexOf(name);
-  return i >= 0 ? i : null;
-}
-
 /** The ABI name of register `n`. */
 export function abiName(n: number): string {
-  return ABI[n];
+  return ABI_NAMES[n];
 }
+
+export { registerNumber };
 
 const READERS: Record<string, { width: 1 | 2 | 4; signed: boolean }> = {
   u8: { width: 1, signed: false },
