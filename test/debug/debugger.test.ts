@@ -139,7 +139,6 @@ describe('debugger: stepping', () => {
     if ('error' in bp) throw new Error(bp.error);
     runToStop(dbg);
     dbg.removeBreakpoint(bp.id);
-    const ra = (dbg.registers(ep.id) as { x: number[] }).x[1];
     // One instruction: c.addi sp,sp,-16 (2 bytes).
     expect(dbg.stepInstruction(ep.id)).toBeNull();
     let s = runToStop(dbg)!;
@@ -162,7 +161,6 @@ describe('debugger: stepping', () => {
     expect(sys.kernel.nowUs() - t0).toBeGreaterThan(900_000);
     // Out of timer_usleep: timer_msleep tail-called it, so it returns to component_construct.
     expect(dbg.stepOut(ep.id)).toBe('no caller frame to return to'); // no unwinder installed here
-    void ra;
   });
 });
 

@@ -337,10 +337,6 @@ export class Debugger {
           return;
         }
       }
-      const info = this.programOf(t.pd)?.lineOf(pc) ?? null;
-      if (info === null && op.over === false) {
-        // Into code without line information (a library without -g): keep stepping out of it.
-      }
     }
     this.step = null;
     this.pending = {
