@@ -148,6 +148,7 @@ export class Debugger {
   /** On resume, the thread that stopped at a breakpoint passes it once. */
   private skip: { thread: Thread; pc: number } | null = null;
   private runningFlag = false;
+  private readonly stopListeners: ((s: Stop) => void)[] = [];
   /** The last stop, while stopped. */
   lastStop: Stop | null = null;
 
@@ -246,7 +247,20 @@ export class Debugger {
   private stop(s: Stop): Stop {
     this.runningFlag = false;
     this.lastStop = s;
+    for (const cb of [...this.stopListeners]) cb(s);
     return s;
+  }
+
+  /**
+   * Calls `cb` with every stop (from `run`, `pause`, or a step that ends); the engine host
+   * turns them into events, a GDB target into stop replies. Returns the unsubscribe function.
+   */
+  onStop(cb: (s: Stop) => void): () => void {
+    this.stopListeners.push(cb);
+    return () => {
+      const i = this.stopListeners.indexOf(cb);
+      if (i >= 0) this.stopListeners.splice(i, 1);
+    };
   }
 
   /** Steps one instruction of `thread` (a system call counts as one, also when it blocks). */
