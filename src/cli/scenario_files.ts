@@ -36,15 +36,23 @@ export function loadScenario(file: string): Scenario | string {
   } catch (e) {
     return `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
   }
+  return scenarioFromText(xml, file, dirname(file));
+}
+
+/**
+ * A scenario from configuration text: `name` stands for the file in errors, modules are looked
+ * up beside `near` (default: the shipped scenarios) and among the shipped guest components.
+ */
+export function scenarioFromText(xml: string, name: string, near = SCENARIO_ROOT): Scenario | string {
   const parsed = parseInitConfig(xml);
-  if (!parsed.ok) return formatIssue(file, parsed.error);
+  if (!parsed.ok) return formatIssue(name, parsed.error);
   const modules = new Map<string, Uint8Array>();
   for (const start of parsed.config.children) {
     if (modules.has(start.binary)) continue;
-    const path = findModule(start.binary, dirname(file));
+    const path = findModule(start.binary, near);
     if (!path)
-      return `${file}:${start.line}: binary "${start.binary}" of <start name="${start.name}"> not found (looked beside the scenario and in ${GUEST_ROOT}/*/)`;
+      return `${name}:${start.line}: binary "${start.binary}" of <start name="${start.name}"> not found (looked beside the scenario and in ${GUEST_ROOT}/*/)`;
     modules.set(start.binary, readFileSync(path));
   }
-  return { file, xml, modules };
+  return { file: name, xml, modules };
 }

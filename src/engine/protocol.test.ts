@@ -2,6 +2,7 @@ import { build } from 'esbuild';
 import { createContext, runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
+  ABI_REGISTER_NAMES,
   COMMAND_KINDS,
   CATCHPOINT_EVENTS,
   EVENT_KINDS,
@@ -70,6 +71,7 @@ const VALID: { [K in CommandKind]: Extract<Command, { kind: K }>[] } = {
     { kind: 'catchpointSet', event: 'log', pattern: 'Error' },
   ],
   catchpointRemove: [{ kind: 'catchpointRemove', id: 4 }],
+  breakpointList: [{ kind: 'breakpointList' }],
   registersRead: [{ kind: 'registersRead', thread: 1 }],
   registerWrite: [
     { kind: 'registerWrite', thread: 1, reg: 'x31', value: 0xffff_ffff },
@@ -115,7 +117,7 @@ const cmd = (c: unknown, id = 1): unknown => ({ type: 'cmd', id, cmd: c });
 describe('valid commands', () => {
   it('has a sample for every kind, and every kind parses', () => {
     expect(Object.keys(VALID).sort()).toEqual([...COMMAND_KINDS].sort());
-    expect(COMMAND_KINDS.length).toBe(36);
+    expect(COMMAND_KINDS.length).toBe(37);
     let id = 0;
     for (const kind of COMMAND_KINDS) {
       for (const c of VALID[kind]) {
@@ -417,23 +419,43 @@ const topology: CommandResult<'topology'> = {
     {
       id: 1,
       label: 'init',
+      parent: null,
+      child: null,
       ram: { used: 1 << 20, limit: 8 << 20 },
       caps: { used: 20, limit: 300 },
-      threads: [{ id: 1, name: 'init', cpu: 0, priority: 0, state: 'blocked', reason: 'waiting for a signal' }],
+      threads: [
+        {
+          id: 1,
+          pd: 1,
+          name: 'init',
+          cpu: 0,
+          priority: 0,
+          state: 'blocked',
+          reason: 'waiting for a signal',
+          pc: 0x1000,
+          execUs: 12,
+        },
+      ],
+      exitCode: null,
     },
     {
       id: 2,
       label: 'init -> counter',
-      parent: 1,
+      parent: null,
+      child: 'counter',
       ram: { used: 4096, limit: 1 << 20 },
       caps: { used: 5, limit: 50 },
-      threads: [{ id: 4, name: 'ep', cpu: 1, priority: 1, state: 'running', reason: '' }],
+      threads: [
+        { id: 4, pd: 2, name: 'ep', cpu: 1, priority: 1, state: 'running', reason: null, pc: 0x1040, execUs: 3 },
+      ],
+      exitCode: null,
     },
   ],
   sessions: [
     { id: 7, service: 'LOG', label: 'counter', client: 2, server: 'core', ram: 4096, caps: 2, args: 'label="counter"' },
   ],
-  routes: [{ client: 2, service: 'LOG', server: 'core' }],
+  services: [{ name: 'Hello', server: 2 }],
+  routes: [{ client: 2, service: '*', match: '', targets: ['parent'], line: 12 }],
 };
 
 /** A valid result for every kind. */
@@ -455,39 +477,46 @@ const RESULTS: { [K in CommandKind]: CommandResult<K> } = {
   watchpointRemove: null,
   catchpointSet: { id: 3 },
   catchpointRemove: null,
+  breakpointList: {
+    breakpoints: [
+      {
+        id: 1,
+        pd: 2,
+        address: 0x1000,
+        location: 'main',
+        condition: 'a0 == 3',
+        hitCount: 0,
+        hits: 2,
+        enabled: true,
+        pending: false,
+      },
+    ],
+    watchpoints: [{ id: 2, pd: 2, address: 0x2000, length: 4, access: 'write', hits: 0 }],
+    catchpoints: [{ id: 3, event: 'log', detail: 'LOG line matching /tick/', hits: 1 }],
+  },
   registersRead: {
     pc: 0x1000,
     x: Array.from({ length: 32 }, (_, i) => i * 0x0800_0000),
-    names: ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5'].concat([
-      'a6',
-      'a7',
-      's2',
-      's3',
-      's4',
-      's5',
-      's6',
-      's7',
-      's8',
-      's9',
-      's10',
-      's11',
-      't3',
-      't4',
-      't5',
-      't6',
-    ]),
+    names: [...ABI_REGISTER_NAMES],
+    csrs: [
+      { name: 'priv', value: 0 },
+      { name: 'satp', value: 0x8040_0123 },
+    ],
   },
   registerWrite: null,
   memoryRead: { address: 0x1000, bytes: b64([0xde, 0xad, 0xbe, 0xef]) },
   memoryWrite: null,
   disassemble: {
     lines: [
-      { address: 0x1000, bytes: '00a50513', text: 'addi a0, a0, 10', symbol: 'main+0' },
+      { address: 0x1000, bytes: '00a50513', text: 'addi a0, a0, 10', symbol: 'main+0', source: 'main.c:3' },
       { address: 0x1004, bytes: '4505', text: 'c.li a0, 1' },
     ],
   },
   backtrace: {
-    frames: [{ pc: 0x1010, function: 'leaf', offset: 16, file: 'main.c', line: 9 }, { pc: 0x2000 }],
+    frames: [
+      { pc: 0x1010, fp: 0x4000, function: 'leaf', offset: 16, file: 'main.c', line: 9 },
+      { pc: 0x2000, fp: 0x4010 },
+    ],
   },
   sourceLines: { file: 'main.c', lines: [{ line: 3, address: 0x1000 }] },
   symbolLookup: { symbols: [{ name: 'main', address: 0x1000, size: 64, kind: 'function', file: 'main.c', line: 3 }] },
@@ -495,45 +524,72 @@ const RESULTS: { [K in CommandKind]: CommandResult<K> } = {
   capSpace: {
     pd: 2,
     rows: [
-      { slot: 0, type: 'PD session', object: 10, origin: 'core', session: 7 },
-      { slot: 5, type: 'signal context', object: 11, origin: 2, badge: 0xffff_ffff },
+      {
+        slot: 0,
+        type: 'rpc',
+        object: 'PD session',
+        objectId: 10,
+        origin: 'core',
+        badge: 0,
+        session: topology.sessions[0],
+      },
+      {
+        slot: 5,
+        type: 'signal context',
+        object: 'signal context 11',
+        objectId: 11,
+        origin: 2,
+        badge: 0xffff_ffff,
+        session: null,
+      },
     ],
   },
   memoryMap: {
     pd: 2,
     tree: {
-      regionMap: 20,
+      id: 20,
+      name: 'address space',
+      size: 0xffff_f000,
       kind: 'address space',
+      faults: [],
       regions: [
         {
           at: 0x1000,
+          va: 0x1000,
           size: 0x2000,
           offset: 0,
-          ds: { id: 30, kind: 'rom', size: 0x2000, phys: 0x8010_0000 },
+          ds: { id: 30, kind: 'rom', name: 'counter', size: 0x2000, phys: 0x8010_0000 },
           writeable: false,
           executable: true,
-          mappedPages: [0, 1],
+          mapped: [1, 2],
+          nested: null,
         },
         {
           at: 0x4000_0000,
+          va: 0x4000_0000,
           size: 0x1000_0000,
           offset: 0,
-          ds: { id: 31, kind: 'managed', size: 0x1000_0000 },
+          ds: { id: 31, kind: 'managed', name: 'stack area', size: 0x1000_0000, phys: null },
           writeable: true,
           executable: false,
-          mappedPages: [],
+          mapped: [],
           nested: {
-            regionMap: 21,
+            id: 21,
+            name: 'stack area',
+            size: 0x1000_0000,
             kind: 'stack area',
+            faults: [{ thread: 4, addr: 0x4000_0ff0, type: 1 }],
             regions: [
               {
                 at: 0,
+                va: 0x4000_0000,
                 size: 0x1000,
                 offset: 0,
-                ds: { id: 32, kind: 'ram', size: 0x1000, phys: 0x8020_0000 },
+                ds: { id: 32, kind: 'ram', name: 'stack', size: 0x1000, phys: 0x8020_0000 },
                 writeable: true,
                 executable: false,
-                mappedPages: [0],
+                mapped: [0x40000],
+                nested: null,
               },
             ],
           },
@@ -541,16 +597,32 @@ const RESULTS: { [K in CommandKind]: CommandResult<K> } = {
       ],
     },
   },
-  physicalMap: { ranges: [{ base: 0x8000_0000, size: 1 << 20, owner: 'core' }] },
+  physicalMap: {
+    ram: { base: 0x8000_0000, size: 128 << 20 },
+    ranges: [{ base: 0x8000_0000, size: 1 << 20, owner: 'core' }],
+    devices: [{ base: 0x1000_0000, size: 0x100, name: 'uart' }],
+  },
   threads: {
-    threads: [{ id: 4, pd: 2, name: 'ep', cpu: 0, priority: 1, state: 'paused', reason: 'paused by the debugger' }],
+    threads: [
+      {
+        id: 4,
+        pd: 2,
+        name: 'ep',
+        cpu: 0,
+        priority: 1,
+        state: 'paused',
+        reason: 'paused by the debugger',
+        pc: 0x1040,
+        execUs: 99,
+      },
+    ],
   },
   waitForGraph: {
     edges: [
       { from: 4, to: 5, why: 'RPC call' },
       { from: 5, to: 4, why: 'RPC call' },
     ],
-    cycles: [[4, 5]],
+    cycles: [{ threads: [4, 5], text: 'a/ep -> b/ep' }],
   },
   traceSince: {
     events: [{ seq: 10, time: 1234, cpu: 0, thread: 4, pd: 2, kind: 'rpc-call', a: 7, b: -1 }],

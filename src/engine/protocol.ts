@@ -274,53 +274,68 @@ const Done = v.null(expected('null'));
 
 const Quota = v.strictObject({ used: Count, limit: Count });
 
-export const THREAD_STATES = ['created', 'ready', 'running', 'blocked', 'paused', 'dead'] as const;
+/** Thread states (see inspect.ts `threadInfo`). */
+export const THREAD_STATES = ['running', 'ready', 'blocked', 'paused', 'stopped', 'not started', 'dead'] as const;
 
-const threadEntries = {
+export const ThreadInfoSchema = v.strictObject({
   id: Id,
+  pd: Id,
   name: Label,
   cpu: Count,
-  priority: Count,
+  priority: int(-1024, 1024, 'a priority'),
   state: oneOf(THREAD_STATES),
-  /** Why it is blocked or paused ('' when it is not). */
-  reason: Text,
-};
+  /** Why it does not run ("blocked calling PD session of core", "paused by the debugger"), or null. */
+  reason: v.nullable(Text),
+  pc: Uint32,
+  /** CPU time used, in microseconds of virtual time. */
+  execUs: Count,
+});
 
-export const ThreadInfoSchema = v.strictObject(threadEntries);
+export const SessionInfoSchema = v.strictObject({
+  id: Id,
+  service: Name,
+  label: Label,
+  client: Id,
+  server: PdRef,
+  /** RAM and capability quota donated to the session. */
+  ram: Count,
+  caps: Count,
+  /** The session arguments as Genode writes them (`ram_quota=8192, label=...`); '' if not kept. */
+  args: Text,
+});
 
 export const TopologySchema = v.strictObject({
   pds: list(
     v.strictObject({
       id: Id,
       label: Label,
-      /** The parent PD; absent for init, whose parent is core. */
-      parent: v.optional(Id),
+      /** The PD that created it through a PD session; null for init's children and core's own. */
+      parent: v.nullable(Id),
+      /** Init's child name, if it is one of init's children. */
+      child: v.nullable(Label),
       ram: Quota,
       caps: Quota,
       threads: list(ThreadInfoSchema, 1 << 16),
+      exitCode: v.nullable(v.pipe(v.number(expected('an integer')), v.integer(expected('an integer')))),
     }),
     1 << 16,
   ),
-  sessions: list(
-    v.strictObject({
-      id: Id,
-      service: Name,
-      label: Label,
-      client: Id,
-      server: PdRef,
-      /** RAM and capability quota donated to the session. */
-      ram: Count,
-      caps: Count,
-      /** The session arguments as Genode writes them (`label="...", ram_quota=...`). */
-      args: Text,
-    }),
+  sessions: list(SessionInfoSchema, 1 << 16),
+  /** Services children announced, with the announcing PD. */
+  services: list(v.strictObject({ name: Name, server: Id }), 1 << 16),
+  /**
+   * Init's routing rules per child, in order of preference: a request of `client` for
+   * `service` ('*': any) whose label matches `match` ('' always) goes to the first of
+   * `targets` ('parent', 'child NAME', 'any-child'); no target means denied.
+   */
+  routes: list(
+    v.strictObject({ client: Id, service: Name, match: Text, targets: list(Label, 64), line: Count }),
     1 << 16,
-  ),
-  /** Init's routing: where `client`'s requests for `service` go. */
-  routes: v.optional(
-    list(v.strictObject({ client: Id, service: Name, label: v.optional(Label), server: PdRef }), 1 << 16),
   ),
 });
+
+/** Read-only machine and thread state shown beside the registers. */
+export const CSR_VIEW_NAMES = ['priv', 'satp', 'cycle', 'time', 'instret'] as const;
 
 export const RegistersSchema = v.strictObject({
   pc: Uint32,
@@ -334,6 +349,8 @@ export const RegistersSchema = v.strictObject({
     v.array(Name, expected('an array')),
     v.length(32, (issue) => `expected 32 names, got ${issue.received}`),
   ),
+  /** CSRs as the thread sees them (low words of the counters); read-only. */
+  csrs: list(v.strictObject({ name: oneOf(CSR_VIEW_NAMES), value: Uint32 }), CSR_VIEW_NAMES.length),
 });
 
 export const MemorySchema = v.strictObject({ address: Uint32, bytes: Bytes(LIMITS.memoryBytes) });
@@ -345,11 +362,13 @@ export const DisassemblySchema = v.strictObject({
       /** The encoding as objdump prints it: hex, 4 digits (compressed) or 8. */
       bytes: v.pipe(
         v.string(expected('hex digits')),
-        v.regex(/^[0-9a-f]{4}(?:[0-9a-f]{4})?$/, expected('4 or 8 lowercase hex digits')),
+        v.regex(/^[0-9a-f]{2,8}$/, expected('2 to 8 lowercase hex digits')),
       ),
       text: Text,
       /** `function+offset` when the address has a symbol. */
       symbol: v.optional(Label),
+      /** `file:line` when the line table covers the address. */
+      source: v.optional(Label),
     }),
     LIMITS.disassembleCount,
   ),
@@ -359,6 +378,7 @@ export const BacktraceSchema = v.strictObject({
   frames: list(
     v.strictObject({
       pc: Uint32,
+      fp: Uint32,
       function: v.optional(Label),
       offset: v.optional(Count),
       file: v.optional(Path),
@@ -374,15 +394,17 @@ export const CapSpaceSchema = v.strictObject({
     v.strictObject({
       /** Capability selector. */
       slot: Count,
-      /** What the object is ("PD session", "RAM dataspace", "signal context", ...). */
+      /** 'rpc', 'signal source' or 'signal context'. */
       type: Label,
+      /** What the object is: "PD session", "RPC object of hello (entrypoint ep)". */
+      object: Text,
       /** Object identity: equal in two rows means the same object. */
-      object: Id,
+      objectId: Id,
       /** Who created the object. */
       origin: PdRef,
-      badge: v.optional(Uint32),
+      badge: v.nullable(Uint32),
       /** The session the capability belongs to. */
-      session: v.optional(Id),
+      session: v.nullable(SessionInfoSchema),
     }),
     1 << 20,
   ),
@@ -395,62 +417,80 @@ export const DATASPACE_KINDS = ['ram', 'rom', 'io_mem', 'managed', 'utcb'] as co
  * A region map and what is attached in it. Written out because the type is recursive (a
  * managed dataspace nests its own region map), which TypeScript cannot infer from the schema.
  */
-export interface RegionMapTree {
-  regionMap: number;
+export interface RegionMapInfo {
+  id: number;
+  name: string;
+  size: number;
   kind: (typeof REGION_MAP_KINDS)[number];
   regions: {
     /** Offset of the region in this region map. */
     at: number;
+    /** Its virtual address in the PD; null when the map is not reachable from the address space. */
+    va: number | null;
     size: number;
     /** Offset into the dataspace. */
     offset: number;
-    ds: { id: number; kind: (typeof DATASPACE_KINDS)[number]; size: number; phys?: number };
     writeable: boolean;
     executable: boolean;
-    /** Page indices (from `at`, 4 KiB pages) with a page-table entry right now. */
-    mappedPages: number[];
+    ds: {
+      id: number;
+      kind: (typeof DATASPACE_KINDS)[number];
+      name: string;
+      size: number;
+      /** Physical base; null for a managed dataspace. */
+      phys: number | null;
+    };
+    /** Virtual pages (address / 4096) of this PD mapped through this region right now. */
+    mapped: number[];
     /** The region map of a managed dataspace. */
-    nested?: RegionMapTree;
+    nested: RegionMapInfo | null;
   }[];
+  /** Unresolved faults waiting for the region map's fault handler (`type`: 0 read, 1 write, 2 exec). */
+  faults: { thread: number; addr: number; type: number }[];
 }
 
-export const RegionMapTreeSchema: v.GenericSchema<RegionMapTree> = v.strictObject({
-  regionMap: Id,
+export const RegionMapInfoSchema: v.GenericSchema<RegionMapInfo> = v.strictObject({
+  id: Count,
+  name: Label,
+  size: Count,
   kind: oneOf(REGION_MAP_KINDS),
   regions: list(
     v.strictObject({
-      at: Uint32,
+      at: Count,
+      va: v.nullable(Count),
       size: Count,
       offset: Count,
-      ds: v.strictObject({ id: Id, kind: oneOf(DATASPACE_KINDS), size: Count, phys: v.optional(Uint32) }),
+      ds: v.strictObject({
+        id: Count,
+        kind: oneOf(DATASPACE_KINDS),
+        name: Label,
+        size: Count,
+        phys: v.nullable(Uint32),
+      }),
       writeable: bool,
       executable: bool,
-      mappedPages: list(int(0, 1 << 20, 'a page index'), 1 << 20),
-      nested: v.optional(v.lazy(() => RegionMapTreeSchema)),
+      mapped: list(int(0, 1 << 20, 'a page number'), 1 << 20),
+      nested: v.nullable(v.lazy(() => RegionMapInfoSchema)),
     }),
     1 << 16,
   ),
+  faults: list(v.strictObject({ thread: Id, addr: Uint32, type: Count }), 1 << 16),
 });
 
-export const MemoryMapSchema = v.strictObject({ pd: Id, tree: RegionMapTreeSchema });
+export const MemoryMapSchema = v.strictObject({ pd: Id, tree: RegionMapInfoSchema });
 
 export const PhysicalMapSchema = v.strictObject({
-  ranges: list(
-    v.strictObject({
-      base: Uint32,
-      size: Count,
-      /** Who has it: a PD label, 'core', a device name, or 'free'. */
-      owner: Label,
-    }),
-    1 << 20,
-  ),
+  ram: v.strictObject({ base: Uint32, size: Count }),
+  /** Allocated frames with their owners ("RAM of init -> counter", "page table of ..."). */
+  ranges: list(v.strictObject({ base: Uint32, size: Count, owner: Label }), 1 << 20),
+  devices: list(v.strictObject({ base: Uint32, size: Count, name: Label }), 1024),
 });
 
 export const WaitForGraphSchema = v.strictObject({
   /** Thread `from` waits for thread `to`. */
   edges: list(v.strictObject({ from: Id, to: Id, why: Text }), 1 << 16),
-  /** Each cycle is a deadlock: thread ids in waiting order. */
-  cycles: list(list(Id, 1 << 16), 1 << 16),
+  /** Each cycle is a deadlock: thread ids in waiting order, and a sentence naming them. */
+  cycles: list(v.strictObject({ threads: list(Id, 1 << 16), text: Text }), 1 << 16),
 });
 
 export const TraceEventSchema = v.strictObject({
@@ -492,7 +532,13 @@ const COMMANDS = {
   /** Loads a scenario from a file (`path`) or from configuration XML text (`text`). */
   load: {
     cmd: v.pipe(
-      command('load', { path: v.optional(Path), text: v.optional(Document), name: v.optional(Name) }),
+      command('load', {
+        path: v.optional(Path),
+        text: v.optional(Document),
+        name: v.optional(Name),
+        /** CPUs (harts) of the machine; default 1. */
+        cpus: v.optional(int(1, 8, 'a CPU count 1..8')),
+      }),
       v.check((c) => (c.path === undefined) !== (c.text === undefined), 'give either path or text'),
       v.check((c) => c.name === undefined || c.text !== undefined, 'name goes with text only'),
     ),
@@ -578,6 +624,36 @@ const COMMANDS = {
     result: v.strictObject({ id: Id }),
   },
   catchpointRemove: { cmd: command('catchpointRemove', { id: Id }), result: Done },
+  /** Every breakpoint, watchpoint and catchpoint with its hit count. */
+  breakpointList: {
+    cmd: command('breakpointList', {}),
+    result: v.strictObject({
+      breakpoints: list(
+        v.strictObject({
+          id: Id,
+          pd: Id,
+          address: Uint32,
+          /** As it was given: a symbol, file:line, or the address in hex. */
+          location: Label,
+          condition: v.nullable(Expression),
+          hitCount: Count,
+          hits: Count,
+          enabled: bool,
+          /** Not armed yet: the page holding it is not mapped. */
+          pending: bool,
+        }),
+        1 << 16,
+      ),
+      watchpoints: list(
+        v.strictObject({ id: Id, pd: Id, address: Uint32, length: Count, access: oneOf(WATCH_ACCESS), hits: Count }),
+        1 << 16,
+      ),
+      catchpoints: list(
+        v.strictObject({ id: Id, event: oneOf(CATCHPOINT_EVENTS), detail: Label, hits: Count }),
+        1 << 16,
+      ),
+    }),
+  },
   registersRead: { cmd: command('registersRead', threadOnly), result: RegistersSchema },
   /** `reg`: x0..x31, an ABI name (a0, sp, fp, ...) or pc. Writes to x0 are ignored. */
   registerWrite: { cmd: command('registerWrite', { thread: Id, reg: Register, value: Uint32 }), result: Done },
@@ -650,7 +726,7 @@ const COMMANDS = {
   physicalMap: { cmd: command('physicalMap', {}), result: PhysicalMapSchema },
   threads: {
     cmd: command('threads', {}),
-    result: v.strictObject({ threads: list(v.strictObject({ ...threadEntries, pd: Id }), 1 << 16) }),
+    result: v.strictObject({ threads: list(ThreadInfoSchema, 1 << 16) }),
   },
   waitForGraph: { cmd: command('waitForGraph', {}), result: WaitForGraphSchema },
   /**
@@ -701,6 +777,7 @@ export const RESULT_SCHEMAS = Object.fromEntries(COMMAND_KINDS.map((kind) => [ki
 export type CommandResult<K extends CommandKind> = v.InferOutput<(typeof COMMANDS)[K]['result']>;
 
 export type Topology = v.InferOutput<typeof TopologySchema>;
+export type SessionInfo = v.InferOutput<typeof SessionInfoSchema>;
 export type ThreadInfo = v.InferOutput<typeof ThreadInfoSchema>;
 export type Registers = v.InferOutput<typeof RegistersSchema>;
 export type Memory = v.InferOutput<typeof MemorySchema>;
@@ -726,6 +803,7 @@ export const STOP_REASONS = [
   'deadlock',
   'exited',
   'idle',
+  'halted',
 ] as const;
 
 function event<K extends string, E extends v.ObjectEntries>(kind: K, entries: E) {
@@ -738,8 +816,13 @@ const EVENTS = {
     reason: oneOf(STOP_REASONS),
     thread: v.optional(Id),
     pc: v.optional(Uint32),
-    /** Human-readable detail ("breakpoint 3", "store page fault at 0x2000"). */
+    /** Human-readable detail ("breakpoint 3 at counter.c:14 (main+0x1c)", "store page fault at 0x2000"). */
     detail: v.optional(Text),
+    /** The PD of `thread`. */
+    pd: v.optional(Id),
+    breakpoint: v.optional(Id),
+    watchpoint: v.optional(Id),
+    catchpoint: v.optional(Id),
   }),
   running: event('running', {}),
   /** LOG output since the last log event; `time` is virtual time in microseconds. */

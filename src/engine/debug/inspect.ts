@@ -7,6 +7,7 @@
  */
 import { RAM_BASE } from '../cpu/bus';
 import type { CoreSession } from '../core/core';
+import type { RouteRule } from '../core/init/config';
 import type { Child } from '../core/init/init';
 import {
   RpcObject,
@@ -19,53 +20,22 @@ import {
   type Thread,
 } from '../core/kernel_objects';
 import type { System } from '../core/system';
+import type {
+  CapSpace,
+  PhysicalMap,
+  RegionMapInfo,
+  SessionInfo,
+  ThreadInfo,
+  Topology,
+  WaitForGraph,
+} from '../protocol';
 
-export interface ThreadInfo {
-  id: number;
-  pd: number;
-  name: string;
-  cpu: number;
-  priority: number;
-  /** running (on a hart now), ready, blocked, paused (guest or debugger), stopped (fault/exception), dead. */
-  state: 'running' | 'ready' | 'blocked' | 'paused' | 'stopped' | 'not started' | 'dead';
-  /** Why it is not running: "blocked calling PD session ...", "paused by the debugger". */
-  reason: string | null;
-  pc: number;
-  execUs: number;
-}
-
-export interface PdInfo {
-  id: number;
-  label: string;
-  /** The PD that created it (through a PD session), or null for init's children and core's own. */
-  parent: number | null;
-  /** Init's child name, if it is one. */
-  child: string | null;
-  ram: { used: number; limit: number };
-  caps: { used: number; limit: number };
-  threads: ThreadInfo[];
-  exitCode: number | null;
-}
-
-export interface SessionInfo {
-  id: number;
-  service: string;
-  label: string;
-  /** Client PD id. */
-  client: number;
-  /** Server PD id, or 'core'. */
-  server: number | 'core';
-  ram: number;
-  caps: number;
-  args: string;
-}
-
-export interface Topology {
-  pds: PdInfo[];
-  sessions: SessionInfo[];
-  /** Services announced by children: name → server PD. */
-  services: { name: string; server: number }[];
-}
+export type { ThreadInfo, SessionInfo, Topology, RegionMapInfo, PhysicalMap, WaitForGraph };
+export type PdInfo = Topology['pds'][number];
+export type CapRow = CapSpace['rows'][number];
+export type RegionInfo = RegionMapInfo['regions'][number];
+export type DataspaceInfo = RegionInfo['ds'];
+export type RouteInfo = Topology['routes'][number];
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -160,8 +130,10 @@ export function topology(sys: System): Topology {
   }
   const sessions: SessionInfo[] = [...sys.core.sessions].map(coreSessionInfo);
   const services: Topology['services'] = [];
+  const routes: RouteInfo[] = [];
   for (const c of sys.init.children.values()) {
     if (!c.pdSession) continue;
+    for (const rule of c.start.route ?? sys.init.config?.defaultRoute ?? []) routes.push(routeInfo(c.pd.id, rule));
     for (const s of c.sessions.values()) {
       if (s.server)
         sessions.push({
@@ -177,20 +149,24 @@ export function topology(sys: System): Topology {
     }
     for (const name of c.announced.keys()) services.push({ name, server: c.pd.id });
   }
-  return { pds, sessions, services };
+  return { pds, sessions, services, routes };
 }
 
-export interface CapRow {
-  slot: number;
-  /** "rpc", "signal source", "signal context". */
-  type: string;
-  /** What the object is: "PD session", "thread ep of init -> counter", "Hello session". */
-  object: string;
-  objectId: number;
-  /** The PD that made the object, or 'core'. */
-  origin: number | 'core';
-  badge: number | null;
-  session: SessionInfo | null;
+/** One of init's routing rules as the topology shows it. */
+function routeInfo(client: number, rule: RouteRule): RouteInfo {
+  const match: string[] = [];
+  if (rule.unscopedLabel !== undefined) match.push(`unscoped_label="${rule.unscopedLabel}"`);
+  if (rule.label !== undefined) match.push(`label="${rule.label}"`);
+  if (rule.labelPrefix !== undefined) match.push(`label_prefix="${rule.labelPrefix}"`);
+  if (rule.labelSuffix !== undefined) match.push(`label_suffix="${rule.labelSuffix}"`);
+  if (rule.labelLast !== undefined) match.push(`label_last="${rule.labelLast}"`);
+  return {
+    client,
+    service: rule.service,
+    match: match.join(' '),
+    targets: rule.targets.map((t) => (t.kind === 'child' ? `child ${t.name}` : t.kind)),
+    line: rule.line,
+  };
 }
 
 /** A PD's capability space, by slot. */
@@ -218,40 +194,6 @@ export function capSpace(sys: System, pd: Pd): CapRow[] {
     rows.push({ slot, type, object, objectId: obj.id, origin, badge, session: sessionOfObject(sys, obj) });
   }
   return rows;
-}
-
-export interface DataspaceInfo {
-  id: number;
-  kind: string;
-  name: string;
-  size: number;
-  /** Physical base for RAM and device dataspaces; null for managed ones. */
-  phys: number | null;
-}
-
-export interface RegionInfo {
-  /** Offset in the region map, and the virtual address in the PD when the map is reachable from its address space. */
-  at: number;
-  va: number | null;
-  size: number;
-  offset: number;
-  writeable: boolean;
-  executable: boolean;
-  ds: DataspaceInfo;
-  /** Virtual pages (address / 4096) of this PD mapped through this region right now. */
-  mapped: number[];
-  /** The region map behind a managed dataspace. */
-  nested: RegionMapInfo | null;
-}
-
-export interface RegionMapInfo {
-  id: number;
-  name: string;
-  size: number;
-  kind: 'address space' | 'stack area' | 'linker area' | 'managed';
-  regions: RegionInfo[];
-  /** Unresolved faults waiting for the region map's fault handler. */
-  faults: { thread: number; addr: number; type: number }[];
 }
 
 function dsInfo(ds: Dataspace): DataspaceInfo {
@@ -296,13 +238,6 @@ export function memoryMap(sys: System, pd: Pd): RegionMapInfo {
   return walk(pd.addressSpace, 0, 0);
 }
 
-export interface PhysicalMap {
-  ram: { base: number; size: number };
-  /** Allocated frames with their owners ("RAM of init -> counter", "page table of ..."). */
-  ranges: { base: number; size: number; owner: string }[];
-  devices: { base: number; size: number; name: string }[];
-}
-
 export function physicalMap(sys: System): PhysicalMap {
   const ranges = [...sys.kernel.frames]
     .map(([base, f]) => ({ base, size: f.size, owner: f.owner }))
@@ -312,12 +247,6 @@ export function physicalMap(sys: System): PhysicalMap {
     ranges,
     devices: sys.machine.bus.devices().map((d) => ({ base: d.base, size: d.size, name: d.name })),
   };
-}
-
-export interface WaitForGraph {
-  edges: { from: number; to: number; why: string }[];
-  /** Deadlock cycles as thread ids, each with a sentence naming the threads. */
-  cycles: { threads: number[]; text: string }[];
 }
 
 export function waitForGraph(sys: System): WaitForGraph {

@@ -40,8 +40,7 @@ export function programInfo(info: DebugInfo): ProgramInfo {
 }
 
 /** A debugger with symbols, line tables and frame-pointer unwinding for init's children. */
-export function createDebugger(sys: System): Debugger {
-  const programs = programLookup(sys);
+export function createDebugger(sys: System, programs = programLookup(sys)): Debugger {
   const views = new Map<DebugInfo, ProgramInfo>();
   const view = (pd: Pd): ProgramInfo | null => {
     const info = programs(pd);

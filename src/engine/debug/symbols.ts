@@ -274,6 +274,63 @@ export class DebugInfo {
     return { ok: true, files, requestedLine: line, line: best, addresses };
   }
 
+  /**
+   * The lines of `file` (matched as in {@link addressesOf}) that have code, each with its
+   * lowest statement address, by line; null when no file of the line table matches.
+   */
+  linesOf(file: string): { file: string; lines: { line: number; address: number }[] } | null {
+    const files = this.matchFiles(file);
+    if (files.length === 0) return null;
+    const first = new Map<number, number>();
+    for (const f of files) {
+      for (const [line, addrs] of this.stmts.get(f)!) {
+        const low = Math.min(...addrs);
+        first.set(line, Math.min(first.get(line) ?? Infinity, low));
+      }
+    }
+    const lines = [...first].map(([line, address]) => ({ line, address })).sort((a, b) => a.line - b.line);
+    return { file: files[0], lines };
+  }
+
+  /**
+   * Defined symbols (functions, objects, labels) whose name is `name`, then those that start
+   * with it, at most `max`, each with its source line when the line table covers it.
+   */
+  findSymbols(
+    name: string,
+    max = 256,
+  ): {
+    name: string;
+    address: number;
+    size: number;
+    kind: 'function' | 'object' | 'other';
+    file?: string;
+    line?: number;
+  }[] {
+    const defined = this.image.symbols.filter(
+      (s) => s.name.startsWith(name) && !s.name.startsWith('$') && s.shndx !== SHN_UNDEF && s.shndx < 0xff00,
+    );
+    defined.sort((a, b) => Number(b.name === name) - Number(a.name === name) || (a.name < b.name ? -1 : 1));
+    const seen = new Set<string>();
+    const out: ReturnType<DebugInfo['findSymbols']> = [];
+    for (const s of defined) {
+      const key = `${s.name}@${s.value}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const kind = s.type === 'FUNC' ? 'function' : s.type === 'OBJECT' ? 'object' : 'other';
+      const loc = kind === 'function' ? this.lineOf(s.value) : null;
+      out.push({
+        name: s.name,
+        address: s.value,
+        size: s.size,
+        kind,
+        ...(loc ? { file: loc.file, line: loc.line } : {}),
+      });
+      if (out.length >= max) break;
+    }
+    return out;
+  }
+
   /** Every source file with code in the line table (normalised paths), sorted. */
   files(): string[] {
     return [...this.stmts.keys()].sort();

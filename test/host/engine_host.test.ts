@@ -1,0 +1,373 @@
+/**
+ * The engine host end to end: commands in, replies and events out, every message round-tripped
+ * through JSON and validated with the protocol's parsers exactly as a client does. The
+ * scenarios are the ones a user opens in the app.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SCENARIO_ROOT } from '../../src/cli/scenario_files';
+import { EngineHost } from '../../src/engine/host/engine_host';
+import { EngineWebSocketServer, connectWebSocketFromNode } from '../../src/engine/host/transport_websocket';
+import {
+  decodeBase64,
+  encodeBase64,
+  parseEvent,
+  parseMessage,
+  parseReply,
+  type Command,
+  type CommandResult,
+  type EngineError,
+  type EngineEvent,
+  type EventOf,
+} from '../../src/engine/protocol';
+
+const COUNTER = join(SCENARIO_ROOT, 'counter.xml');
+
+type KindOf<C> = C extends { kind: infer K } ? K : never;
+
+/** A client of a host in this process: JSON on the wire, validation on arrival. */
+function connect(host: EngineHost) {
+  let id = 0;
+  const events: EngineEvent[] = [];
+  const invalid: string[] = [];
+  host.onEvent((e) => {
+    const p = parseEvent(JSON.parse(JSON.stringify({ type: 'event', event: e })));
+    if (p.ok) events.push(p.value.event);
+    else invalid.push(`${e.kind}: ${p.error.message}`);
+  });
+  const send = async (cmd: unknown) => {
+    const reply = await host.receive(JSON.parse(JSON.stringify({ type: 'cmd', id: ++id, cmd })));
+    return { reply, kind: (cmd as { kind: string }).kind };
+  };
+  return {
+    events,
+    invalid,
+    /** Sends a command and returns its checked result; a failure throws with the error. */
+    async call<C extends Command>(cmd: C): Promise<CommandResult<KindOf<C>>> {
+      const { reply } = await send(cmd);
+      const p = parseReply(JSON.parse(JSON.stringify(reply)), cmd.kind);
+      if (!p.ok) throw new Error(`${cmd.kind}: reply invalid: ${p.error.message}`);
+      if (!p.value.ok) throw new Error(`${cmd.kind}: ${p.value.error.code}: ${p.value.error.message}`);
+      return p.value.result as CommandResult<KindOf<C>>;
+    },
+    /** Sends something (maybe malformed) that must fail; returns the error. */
+    async refuse(cmd: unknown): Promise<EngineError> {
+      const { reply } = await send(cmd);
+      const p = parseMessage(JSON.parse(JSON.stringify(reply)));
+      if (!p.ok || p.value.type !== 'reply') throw new Error(`no valid reply: ${JSON.stringify(reply)}`);
+      if (p.value.ok) throw new Error(`expected an error, got ${JSON.stringify(p.value.result)}`);
+      return p.value.error;
+    },
+    /** Waits (on the event loop, as a remote client does) for an event matching `pred`. */
+    async until<K extends EngineEvent['kind']>(
+      kind: K,
+      pred: (e: EventOf<K>) => boolean = () => true,
+      ms = 20_000,
+    ): Promise<EventOf<K>> {
+      const end = Date.now() + ms;
+      let seen = 0;
+      for (;;) {
+        for (; seen < events.length; seen++) {
+          const e = events[seen];
+          if (e.kind === kind && pred(e as EventOf<K>)) {
+            events.splice(0, seen + 1);
+            return e as EventOf<K>;
+          }
+        }
+        if (Date.now() > end) throw new Error(`no ${kind} event within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    },
+  };
+}
+
+let hosts: EngineHost[] = [];
+afterEach(async () => {
+  for (const h of hosts) await h.dispose();
+  hosts = [];
+});
+
+function newHost(): EngineHost {
+  const h = EngineHost.create();
+  hosts.push(h);
+  return h;
+}
+
+async function counterHost() {
+  const host = newHost();
+  const c = connect(host);
+  expect(await c.call({ kind: 'load', path: COUNTER })).toEqual({ name: 'counter' });
+  return { host, c, pd: host.pdIdOf('counter')!, ep: host.threadIdOf('counter', 'ep')! };
+}
+
+describe('loading', () => {
+  it('loads a scenario by path and announces its topology', async () => {
+    const { c, pd } = await counterHost();
+    const topo = await c.until('topologyChanged');
+    const counter = topo.topology.pds.find((p) => p.id === pd)!;
+    expect(counter.child).toBe('counter');
+    expect(counter.threads.map((t) => t.name)).toEqual(['ep']);
+    expect(topo.topology.routes).toContainEqual(
+      expect.objectContaining({ client: pd, service: '*', targets: ['parent'] }),
+    );
+  });
+
+  it('loads a scenario from text, and names the file and line of errors', async () => {
+    const host = newHost();
+    const c = connect(host);
+    const xml = `<config>
+  <parent-provides> <service name="LOG"/> <service name="PD"/> <service name="CPU"/> <service name="ROM"/> </parent-provides>
+  <default-route> <any-service> <parent/> </any-service> </default-route>
+  <start name="hello" caps="100" ram="1M"/>
+</config>`;
+    expect(await c.call({ kind: 'load', text: xml, name: 'mine.xml' })).toEqual({ name: 'mine' });
+
+    const missing = await c.refuse({ kind: 'load', path: '/nonexistent/x.xml' });
+    expect(missing).toMatchObject({ code: 'invalid', field: 'cmd.path' });
+    expect(missing.message).toContain('cannot read /nonexistent/x.xml: ENOENT');
+
+    const broken = await c.refuse({ kind: 'load', text: '<config>\n  <start name="a">\n</config>', name: 'b.xml' });
+    expect(broken.code).toBe('invalid');
+    expect(broken.message).toMatch(/^b\.xml:3:/);
+
+    const noBinary = await c.refuse({ kind: 'load', text: xml.replace('"hello"', '"nosuch"'), name: 'c.xml' });
+    expect(noBinary.message).toContain('c.xml:4: binary "nosuch"');
+    // The scenario loaded first is still there.
+    expect(host.pdIdOf('hello')).not.toBeNull();
+  });
+
+  it('answers commands before a load with a state error', async () => {
+    const c = connect(newHost());
+    expect(await c.refuse({ kind: 'threads' })).toMatchObject({ code: 'state' });
+  });
+});
+
+describe('invalid commands', () => {
+  it('get structured errors and leave the engine unchanged', async () => {
+    const { host, c, ep } = await counterHost();
+    await c.call({ kind: 'runTo', pd: host.pdIdOf('counter')!, symbol: 'timer_msleep' });
+    await c.until('stopped');
+    const before = host.system!.machine.stateHash();
+    const bps = await c.call({ kind: 'breakpointList' });
+
+    expect(await c.refuse({ kind: 'jump', thread: ep })).toMatchObject({ code: 'invalid', field: 'cmd.kind' });
+    expect(await c.refuse({ kind: 'registersRead' })).toMatchObject({ code: 'invalid', field: 'cmd.thread' });
+    expect(await c.refuse({ kind: 'registersRead', thread: 999 })).toEqual({
+      code: 'notFound',
+      message: 'no thread 999',
+      field: 'cmd.thread',
+    });
+    expect(await c.refuse({ kind: 'memoryRead', space: 'physical', address: 0xffff_fff0, length: 32 })).toMatchObject({
+      code: 'invalid',
+      field: 'cmd.length',
+    });
+    const fault = await c.refuse({
+      kind: 'memoryRead',
+      space: { pd: host.pdIdOf('counter')! },
+      address: 0xf000_0000,
+      length: 4,
+    });
+    expect(fault.code).toBe('fault');
+    expect(fault.message).toMatch(/^0xf0000000: /);
+    expect(await c.refuse({ kind: 'breakpointSet', pd: host.pdIdOf('counter')!, symbol: 'no_such_fn' })).toMatchObject({
+      code: 'notFound',
+      field: 'cmd.symbol',
+    });
+    expect(
+      await c.refuse({
+        kind: 'breakpointSet',
+        pd: host.pdIdOf('counter')!,
+        symbol: 'component_construct',
+        condition: 'a0 ==',
+      }),
+    ).toMatchObject({ code: 'failed' });
+    const badConfig = await c.refuse({ kind: 'configApply', xml: '<config>\n<start name="x">' });
+    expect(badConfig).toMatchObject({ code: 'invalid', field: 'cmd.xml' });
+    expect(badConfig.message).toMatch(/^config:\d+:\d+: /);
+    expect(await c.refuse({ kind: 'watchpointRemove', id: 77 })).toMatchObject({ code: 'notFound' });
+
+    expect(host.system!.machine.stateHash()).toBe(before);
+    expect(await c.call({ kind: 'breakpointList' })).toEqual(bps);
+    expect(c.invalid).toEqual([]);
+  });
+});
+
+describe('running', () => {
+  it('runs in slices, streams log lines, trace and stats, answers while running, and pauses', async () => {
+    const { host, c, ep } = await counterHost();
+    await c.call({ kind: 'run' });
+    await c.until('running');
+    const log = await c.until('log', (e) => e.lines.some((l) => l.label === 'init -> counter' && l.text === '2'));
+    expect(log.lines.every((l) => typeof l.time === 'number')).toBe(true);
+    const trace = await c.until('trace', (e) => e.events.length > 0);
+    expect(trace.events[0]).toHaveProperty('kind');
+    // A command while the guest runs is answered between two slices.
+    const threads = await c.call({ kind: 'threads' });
+    expect(host.debugger!.running).toBe(true);
+    expect(threads.threads.find((t) => t.id === ep)?.name).toBe('ep');
+    const stats = await c.until('stats', (e) => e.instructions > 0);
+    expect(stats.virtualTimeUs).toBeGreaterThan(0);
+
+    await c.call({ kind: 'pause' });
+    const stop = await c.until('stopped');
+    expect(stop).toMatchObject({ kind: 'stopped', reason: 'pause' });
+    expect(host.debugger!.running).toBe(false);
+    expect(c.invalid).toEqual([]);
+  });
+
+  it('breakpoint, registers, step, backtrace, disassembly, memory and sources through the protocol', async () => {
+    const { host, c, pd, ep } = await counterHost();
+    const bp = await c.call({ kind: 'breakpointSet', pd, symbol: 'timer_msleep' });
+    expect(bp.symbol).toBe('timer_msleep');
+    await c.call({ kind: 'run' });
+    const hit = await c.until('stopped');
+    expect(hit).toMatchObject({ reason: 'breakpoint', thread: ep, pd, pc: bp.address, breakpoint: bp.id });
+
+    const regs = await c.call({ kind: 'registersRead', thread: ep });
+    expect(regs.pc).toBe(bp.address);
+    expect(regs.names[10]).toBe('a0');
+    expect(regs.csrs.find((r) => r.name === 'satp')!.value >>> 31).toBe(1);
+
+    const frames = await c.call({ kind: 'backtrace', thread: ep });
+    expect(frames.frames.map((f) => f.function).slice(0, 2)).toEqual(['timer_msleep', 'component_construct']);
+    expect(frames.frames[1].file).toMatch(/counter\.c$/);
+
+    const dis = await c.call({ kind: 'disassemble', pd, address: bp.address, count: 4 });
+    expect(dis.lines[0]).toMatchObject({ address: bp.address, symbol: 'timer_msleep' });
+    expect(dis.lines).toHaveLength(4);
+
+    await c.call({ kind: 'stepInstruction', thread: ep });
+    const step = await c.until('stopped');
+    expect(step).toMatchObject({ reason: 'step', thread: ep, pc: dis.lines[1].address });
+
+    // Registers: write a0 and read it back; x0 stays 0.
+    await c.call({ kind: 'registerWrite', thread: ep, reg: 'a5', value: 0x1234_5678 });
+    await c.call({ kind: 'registerWrite', thread: ep, reg: 'x0', value: 7 });
+    const after = await c.call({ kind: 'registersRead', thread: ep });
+    expect(after.x[15]).toBe(0x1234_5678);
+    expect(after.x[0]).toBe(0);
+
+    // Memory by virtual address (the stack), written and read back.
+    const sp = after.x[2];
+    const old = await c.call({ kind: 'memoryRead', space: { pd }, address: sp, length: 8 });
+    await c.call({
+      kind: 'memoryWrite',
+      space: { pd },
+      address: sp,
+      bytes: encodeBase64(new Uint8Array([1, 2, 3, 4])),
+    });
+    const now = await c.call({ kind: 'memoryRead', space: { pd }, address: sp, length: 8 });
+    expect([...decodeBase64(now.bytes)!]).toEqual([1, 2, 3, 4, ...decodeBase64(old.bytes)!.slice(4)]);
+    await c.call({ kind: 'memoryWrite', space: { pd }, address: sp, bytes: old.bytes });
+
+    const src = await c.call({ kind: 'sourceLines', pd, file: 'counter.c' });
+    expect(src.file).toMatch(/counter\.c$/);
+    expect(src.lines.length).toBeGreaterThan(3);
+    const sym = await c.call({ kind: 'symbolLookup', pd, name: 'component_construct' });
+    expect(sym.symbols[0]).toMatchObject({ name: 'component_construct', kind: 'function' });
+
+    const list = await c.call({ kind: 'breakpointList' });
+    expect(list.breakpoints).toEqual([expect.objectContaining({ id: bp.id, hits: 1, enabled: true, pending: false })]);
+
+    // Run on to the next hit, one second later in virtual time.
+    await c.call({ kind: 'run' });
+    expect(await c.until('stopped')).toMatchObject({ reason: 'breakpoint', breakpoint: bp.id });
+    expect(host.system!.transcript().filter((l) => l.startsWith('[init -> counter]'))).toEqual([
+      '[init -> counter] 0',
+      '[init -> counter] 1',
+    ]);
+    expect(c.invalid).toEqual([]);
+  });
+
+  it('inspection results validate against the protocol', async () => {
+    const { c, pd } = await counterHost();
+    await c.call({ kind: 'runTo', pd, symbol: 'timer_msleep' });
+    await c.until('stopped');
+    const topo = await c.call({ kind: 'topology' });
+    expect(topo.sessions.some((s) => s.service === 'Timer' && s.client === pd)).toBe(true);
+    const caps = await c.call({ kind: 'capSpace', pd });
+    expect(caps.rows.some((r) => r.session?.service === 'Timer')).toBe(true);
+    const mm = await c.call({ kind: 'memoryMap', pd });
+    expect(mm.tree.kind).toBe('address space');
+    expect(mm.tree.regions.some((r) => r.nested?.kind === 'stack area')).toBe(true);
+    const phys = await c.call({ kind: 'physicalMap' });
+    expect(phys.ranges.some((r) => r.owner.includes('counter'))).toBe(true);
+    const wfg = await c.call({ kind: 'waitForGraph' });
+    expect(wfg.cycles).toEqual([]);
+  });
+
+  it('catchpoints and watchpoints stop with their ids', async () => {
+    const { c, pd, ep } = await counterHost();
+    const cp = await c.call({ kind: 'catchpointSet', event: 'log', pattern: '^1$' });
+    await c.call({ kind: 'run' });
+    expect(await c.until('stopped')).toMatchObject({ reason: 'catchpoint', catchpoint: cp.id });
+    await c.call({ kind: 'catchpointRemove', id: cp.id });
+
+    const regs = await c.call({ kind: 'registersRead', thread: ep });
+    const sp = regs.x[2];
+    const wp = await c.call({ kind: 'watchpointSet', pd, address: (sp - 64) >>> 0, length: 64, access: 'write' });
+    await c.call({ kind: 'run' });
+    expect(await c.until('stopped')).toMatchObject({ reason: 'watchpoint', watchpoint: wp.id, pd });
+  });
+
+  it('exports the trace as Chrome trace JSON in chunks and pages through it with traceSince', async () => {
+    const { host, c } = await counterHost();
+    await c.call({ kind: 'run' });
+    await c.until('log', (e) => e.lines.some((l) => l.text === '3'));
+    await c.call({ kind: 'pause' });
+    await c.until('stopped');
+    const count = host.system!.kernel.trace.count;
+    const page = await c.call({ kind: 'traceSince', seq: 0, max: 100 });
+    expect(page.events).toHaveLength(100);
+    expect(page.next).toBe(100);
+    const rest = await c.call({ kind: 'traceSince', seq: page.next });
+    expect(rest.next).toBe(count);
+
+    const { token } = await c.call({ kind: 'traceExport' });
+    let text = '';
+    for (;;) {
+      const chunk = await c.until('traceChunk', (e) => e.token === token);
+      text += chunk.chunk;
+      if (chunk.done) break;
+    }
+    const doc = JSON.parse(text) as { traceEvents: { ph: string; name: string }[] };
+    expect(doc.traceEvents.some((e) => e.ph === 'X')).toBe(true);
+    expect(doc.traceEvents.some((e) => e.ph === 'M' && e.name === 'process_name')).toBe(true);
+  });
+});
+
+describe('over a WebSocket', () => {
+  it('says hello, loads, answers and pushes events to a remote client', async () => {
+    const host = newHost();
+    const server = await EngineWebSocketServer.listen({}, (t) => host.attach(t));
+    try {
+      const t = await connectWebSocketFromNode(server.url);
+      const received: unknown[] = [];
+      t.onMessage((m) => received.push(m));
+      const wait = async (pred: (m: { type: string; id?: number; event?: { kind: string } }) => boolean) => {
+        for (let i = 0; i < 5000; i++) {
+          const m = received.find((x) => pred(x as never));
+          if (m) return m as { type: string; ok?: boolean; result?: unknown; event?: EngineEvent };
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        throw new Error('timed out');
+      };
+      expect(await wait((m) => m.type === 'hello')).toEqual({ type: 'hello', version: 1 });
+      t.send({ type: 'cmd', id: 1, cmd: { kind: 'load', path: COUNTER } });
+      expect(await wait((m) => m.type === 'reply' && m.id === 1)).toMatchObject({
+        ok: true,
+        result: { name: 'counter' },
+      });
+      t.send({ type: 'cmd', id: 2, cmd: { kind: 'run' } });
+      await wait((m) => m.type === 'event' && m.event?.kind === 'log');
+      t.send({ type: 'cmd', id: 3, cmd: { kind: 'pause' } });
+      const stopped = await wait((m) => m.type === 'event' && m.event?.kind === 'stopped');
+      expect(stopped.event).toMatchObject({ reason: 'pause' });
+      // Everything that arrived is a valid message.
+      for (const m of received) expect(parseMessage(m).ok).toBe(true);
+      t.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
