@@ -1,7 +1,7 @@
 /**
  * The debugger on real scenarios: breakpoints (address, symbol, condition, ignore count),
  * continuing, stepping (instruction, over a call, out, over a blocking system call),
- * watchpoints (write and read), catchpoints, thread holds, memory and registers, and that a
+ * watchpoints (write and read, stopping before the access), catchpoints, thread holds, memory and registers, and that a
  * stop never changes the execution.
  */
 import { describe, expect, it } from 'vitest';
@@ -165,7 +165,7 @@ describe('debugger: stepping', () => {
 });
 
 describe('debugger: watchpoints and catchpoints', () => {
-  it('stops after a watched store and after a watched load, with the value', () => {
+  it('stops before a watched store and before a watched load, with the value, and passes it on resume', () => {
     const { dbg, pd, ep, sym } = setup();
     const bp = dbg.setBreakpoint({ pd: pd.id, symbol: 'timer_usleep' });
     if ('error' in bp) throw new Error(bp.error);
@@ -173,18 +173,43 @@ describe('debugger: watchpoints and catchpoints', () => {
     dbg.removeBreakpoint(bp.id);
     const regs = dbg.registers(ep.id) as { x: number[] };
     const slot = regs.x[2] - 4; // sw ra,12(sp) after addi sp,sp,-16
+    const word = (): number => {
+      const b = dbg.readMemory(pd.id, slot, 4) as Uint8Array;
+      return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+    };
+    const before = word();
+    expect(before).not.toBe(regs.x[1]);
     const w = dbg.setWatchpoint(pd.id, slot, 4, 'write');
     if ('error' in w) throw new Error(w.error);
     let s = runToStop(dbg)!;
     expect(s.reason).toBe('watchpoint');
     expect(s.watchpoint).toMatchObject({ id: w.id, address: slot, access: 'write', value: regs.x[1] });
-    expect(s.pc).toBe(sym('timer_usleep') + 8); // after the sw at +6
+    // Before the store: pc on the sw at +6, memory unchanged.
+    expect(s.pc).toBe(sym('timer_usleep') + 6);
+    expect(word()).toBe(before);
+    expect(s.message).toContain(`about to write 0x${regs.x[1].toString(16).padStart(8, '0')}`);
+    // A step executes the store (the watchpoint lets the stopped instruction pass).
+    expect(dbg.stepInstruction(ep.id)).toBeNull();
+    s = runToStop(dbg)!;
+    expect(s).toMatchObject({ reason: 'step', pc: sym('timer_usleep') + 8 });
+    expect(word()).toBe(regs.x[1]);
+    expect(w.hits).toBe(1);
     dbg.removeWatchpoint(w.id);
     const r = dbg.setWatchpoint(pd.id, slot, 4, 'read');
     if ('error' in r) throw new Error(r.error);
     s = runToStop(dbg)!;
     expect(s.reason).toBe('watchpoint');
     expect(s.watchpoint).toMatchObject({ access: 'read', value: regs.x[1] });
+    // Before the load (lw ra,12(sp) or c.lwsp): pc on it; continuing passes it once.
+    const loadPc = s.pc!;
+    const code = dbg.readMemory(pd.id, loadPc, 2) as Uint8Array;
+    const half = code[0] | (code[1] << 8);
+    expect((half & 0xe003) === 0x4002 || (half & 0x7f) === 0x03).toBe(true); // c.lwsp or a load
+    s = runToStop(dbg)!;
+    // The next read of the (reused) stack slot, not the same load again.
+    expect(s.reason).toBe('watchpoint');
+    expect(s.pc).not.toBe(loadPc);
+    expect(r.hits).toBe(2);
     expect(dbg.setWatchpoint(pd.id, slot, 0, 'read')).toEqual({ error: 'watch length 0 outside 1..4096' });
   });
 

@@ -9,12 +9,14 @@ import { SCENARIO_ROOT } from '../../src/cli/scenario_files';
 import { EngineHost } from '../../src/engine/host/engine_host';
 import { EngineWebSocketServer, connectWebSocketFromNode } from '../../src/engine/host/transport_websocket';
 import {
+  COMMAND_KINDS,
   decodeBase64,
   encodeBase64,
   parseEvent,
   parseMessage,
   parseReply,
   type Command,
+  type CommandKind,
   type CommandResult,
   type EngineError,
   type EngineEvent,
@@ -369,5 +371,103 @@ describe('over a WebSocket', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('coverage of the protocol', () => {
+  it('handles every command kind (none is unsupported or an engine error)', async () => {
+    const { host, c, pd, ep } = await counterHost();
+    await c.call({ kind: 'runTo', pd, symbol: 'timer_msleep' });
+    await c.until('stopped');
+    const sp = (await c.call({ kind: 'registersRead', thread: ep })).x[2];
+    const config = host.system!.core.romData('config')!;
+    const samples: Record<CommandKind, Command> = {
+      load: { kind: 'load', path: COUNTER },
+      run: { kind: 'run' },
+      pause: { kind: 'pause' },
+      stepInstruction: { kind: 'stepInstruction', thread: ep },
+      stepOver: { kind: 'stepOver', thread: ep },
+      stepOut: { kind: 'stepOut', thread: ep },
+      stepLine: { kind: 'stepLine', thread: ep },
+      runTo: { kind: 'runTo', pd, symbol: 'timer_msleep' },
+      pauseThread: { kind: 'pauseThread', thread: ep },
+      resumeThread: { kind: 'resumeThread', thread: ep },
+      breakpointSet: { kind: 'breakpointSet', pd, file: 'counter.c', line: 24 },
+      breakpointUpdate: { kind: 'breakpointUpdate', id: 1, enabled: false },
+      breakpointRemove: { kind: 'breakpointRemove', id: 1 },
+      watchpointSet: { kind: 'watchpointSet', pd, address: sp, length: 4, access: 'access' },
+      watchpointRemove: { kind: 'watchpointRemove', id: 2 },
+      catchpointSet: { kind: 'catchpointSet', event: 'rpc', service: 'Timer' },
+      catchpointRemove: { kind: 'catchpointRemove', id: 3 },
+      breakpointList: { kind: 'breakpointList' },
+      registersRead: { kind: 'registersRead', thread: ep },
+      registerWrite: { kind: 'registerWrite', thread: ep, reg: 't0', value: 5 },
+      memoryRead: { kind: 'memoryRead', space: 'physical', address: 0x8000_0000, length: 16 },
+      memoryWrite: { kind: 'memoryWrite', space: { pd }, address: sp, bytes: 'AAAAAA==' },
+      disassemble: { kind: 'disassemble', pd, address: 0x1_0000, count: 8 },
+      backtrace: { kind: 'backtrace', thread: ep },
+      sourceLines: { kind: 'sourceLines', pd, file: 'counter.c' },
+      symbolLookup: { kind: 'symbolLookup', pd, name: 'timer' },
+      topology: { kind: 'topology' },
+      capSpace: { kind: 'capSpace', pd },
+      memoryMap: { kind: 'memoryMap', pd },
+      physicalMap: { kind: 'physicalMap' },
+      threads: { kind: 'threads' },
+      waitForGraph: { kind: 'waitForGraph' },
+      traceSince: { kind: 'traceSince', seq: 0, max: 10 },
+      traceExport: { kind: 'traceExport' },
+      stats: { kind: 'stats' },
+      configApply: { kind: 'configApply', xml: new TextDecoder().decode(config) },
+      gdbServer: { kind: 'gdbServer', enable: false },
+    };
+    // Commands that need the machine stopped go first; each one's stop is waited for.
+    const order: CommandKind[] = [
+      'registersRead',
+      'registerWrite',
+      'memoryRead',
+      'memoryWrite',
+      'disassemble',
+      'backtrace',
+      'sourceLines',
+      'symbolLookup',
+      'topology',
+      'capSpace',
+      'memoryMap',
+      'physicalMap',
+      'threads',
+      'waitForGraph',
+      'traceSince',
+      'traceExport',
+      'stats',
+      'breakpointSet',
+      'breakpointUpdate',
+      'breakpointRemove',
+      'watchpointSet',
+      'watchpointRemove',
+      'catchpointSet',
+      'catchpointRemove',
+      'breakpointList',
+      'pauseThread',
+      'resumeThread',
+      'stepInstruction',
+      'stepOver',
+      'stepLine',
+      'stepOut',
+      'runTo',
+      'run',
+      'pause',
+      'configApply',
+      'gdbServer',
+      'load',
+    ];
+    expect([...order].sort()).toEqual([...COMMAND_KINDS].sort());
+    for (const kind of order) {
+      const r = await c.call(samples[kind]).catch((e: Error) => e);
+      if (r instanceof Error) throw new Error(`${kind}: ${r.message}`);
+      if (host.debugger?.running && kind !== 'run') {
+        await c.until('stopped');
+      }
+    }
+    expect(c.invalid).toEqual([]);
   });
 });

@@ -17,6 +17,11 @@
  * into a hart's fast write TLB, so every store to it comes through `writeRamSlow`, which keeps
  * decoded-instruction caches, LR/SC reservations and write watchers exact at no cost to the
  * stores that touch none of them.
+ *
+ * Watches (the debugger's watchpoints) are asked BEFORE a hart's load or store on a watched
+ * page and can stop the hart before the access executes, as RISC-V debug triggers with
+ * timing "before" do: the instruction does not execute (pc stays on it, memory and registers
+ * are unchanged, it takes no cycle). Store hooks (HTIF's tohost) run after a store landed.
  */
 import type { AccessWidth, Device, StateValue } from './device';
 
@@ -33,13 +38,23 @@ export const UART0_IRQ = 10;
 export const PAGE_CODE = 1;
 /** `pageFlags` bit: some hart holds an LR reservation in this page. */
 export const PAGE_RESERVED = 2;
-/** `pageFlags` bit: a store hook (HTIF tohost, debugger watchpoint) watches this page. */
+/** `pageFlags` bit: a store hook (HTIF tohost) or a store watch (debugger) is on this page. */
 export const PAGE_HOOKED = 4;
-/** `pageFlags` bit: a load hook (debugger read watchpoint) watches this page. */
+/** `pageFlags` bit: a load watch (debugger read watchpoint) is on this page. */
 export const PAGE_LOAD_HOOKED = 8;
 
-/** Called after a load from a page with PAGE_LOAD_HOOKED. `paddr` is the load's address. */
-export type LoadHook = (paddr: number, width: AccessWidth) => void;
+/**
+ * Asked before a hart loads `width` bytes at `paddr` from a page with PAGE_LOAD_HOOKED. True
+ * stops the hart before the load (see the module comment); the watch should then ask the
+ * machine for a break (`Machine.requestBreak`), or the hart retries the load on its next run.
+ */
+export type LoadWatch = (paddr: number, width: AccessWidth) => boolean;
+
+/**
+ * Asked before a hart stores `width` bytes of `value` at `paddr` into a page with PAGE_HOOKED.
+ * True stops the hart before the store, as a {@link LoadWatch} does before a load.
+ */
+export type StoreWatch = (paddr: number, width: AccessWidth, value: number) => boolean;
 
 /** Called after a store lands in a page with PAGE_HOOKED. `paddr` is the store's address. */
 export type StoreHook = (paddr: number, width: AccessWidth, value: number) => void;
@@ -62,13 +77,14 @@ export class Bus {
   readonly u8: Uint8Array;
   readonly u16: Uint16Array;
   readonly i32: Int32Array;
-  /** One byte per RAM page: PAGE_CODE | PAGE_RESERVED | PAGE_HOOKED. */
+  /** One byte per RAM page: PAGE_CODE | PAGE_RESERVED | PAGE_HOOKED | PAGE_LOAD_HOOKED. */
   readonly pageFlags: Uint8Array;
   readonly rom: Uint8Array;
 
   private mappings: Mapping[] = [];
   private hooks = new Map<number, StoreHook[]>(); // keyed by RAM page number
-  private loadHooks = new Map<number, LoadHook[]>(); // keyed by RAM page number
+  private storeWatches = new Map<number, StoreWatch[]>(); // keyed by RAM page number
+  private loadWatches = new Map<number, LoadWatch[]>(); // keyed by RAM page number
   observer: StoreObserver | null = null;
 
   constructor(ramSize: number) {
@@ -142,45 +158,71 @@ export class Bus {
 
   removeStoreHook(paddr: number, hook: StoreHook): void {
     const page = (paddr - RAM_BASE) >>> 12;
-    const list = (this.hooks.get(page) ?? []).filter((h) => h !== hook);
-    if (list.length) this.hooks.set(page, list);
-    else {
-      this.hooks.delete(page);
-      this.pageFlags[page] &= ~PAGE_HOOKED;
-    }
+    removeFrom(this.hooks, page, hook);
+    this.storeFlagChanged(page);
+  }
+
+  /** Asks `watch` before every hart store into the RAM page holding `paddr`. */
+  addStoreWatch(paddr: number, watch: StoreWatch): void {
+    const page = (paddr - RAM_BASE) >>> 12;
+    const list = this.storeWatches.get(page) ?? [];
+    list.push(watch);
+    this.storeWatches.set(page, list);
+    this.setPageFlag(page, PAGE_HOOKED);
+  }
+
+  removeStoreWatch(paddr: number, watch: StoreWatch): void {
+    const page = (paddr - RAM_BASE) >>> 12;
+    removeFrom(this.storeWatches, page, watch);
+    this.storeFlagChanged(page);
+  }
+
+  /** PAGE_HOOKED stays while a store hook or a store watch is on the page. */
+  private storeFlagChanged(page: number): void {
+    if (!this.hooks.has(page) && !this.storeWatches.has(page)) this.pageFlags[page] &= ~PAGE_HOOKED;
   }
 
   /**
-   * Calls `hook` after every load from the RAM page holding `paddr` that goes through the
-   * harts' slow path; the harts keep no fast read entries for the page while it is hooked.
+   * Asks the store watches of the page holding RAM index `i` about a hart's store (the page
+   * has PAGE_HOOKED). True: a watch stops the hart before the store.
    */
-  addLoadHook(paddr: number, hook: LoadHook): void {
+  storeWatched(i: number, width: number, value: number): boolean {
+    const list = this.storeWatches.get(i >>> 12);
+    if (list) for (const w of list) if (w(i + RAM_BASE, width as AccessWidth, value)) return true;
+    return false;
+  }
+
+  /**
+   * Asks `watch` before every hart load from the RAM page holding `paddr` (such loads take the
+   * harts' slow path: they keep no fast read entries for the page while it is watched).
+   */
+  addLoadWatch(paddr: number, watch: LoadWatch): void {
     const page = (paddr - RAM_BASE) >>> 12;
-    const list = this.loadHooks.get(page) ?? [];
-    list.push(hook);
-    this.loadHooks.set(page, list);
+    const list = this.loadWatches.get(page) ?? [];
+    list.push(watch);
+    this.loadWatches.set(page, list);
     this.pageFlags[page] |= PAGE_LOAD_HOOKED;
     for (const l of this.loadFlagListeners) l(page);
   }
 
-  removeLoadHook(paddr: number, hook: LoadHook): void {
+  removeLoadWatch(paddr: number, watch: LoadWatch): void {
     const page = (paddr - RAM_BASE) >>> 12;
-    const list = (this.loadHooks.get(page) ?? []).filter((h) => h !== hook);
-    if (list.length) this.loadHooks.set(page, list);
-    else {
-      this.loadHooks.delete(page);
-      this.pageFlags[page] &= ~PAGE_LOAD_HOOKED;
-    }
+    removeFrom(this.loadWatches, page, watch);
+    if (!this.loadWatches.has(page)) this.pageFlags[page] &= ~PAGE_LOAD_HOOKED;
   }
 
-  /** Runs the load hooks of a load of `width` bytes at RAM index `i` (the page is flagged). */
-  loadHooked(i: number, width: number): void {
-    const list = this.loadHooks.get(i >>> 12);
-    if (list) for (const h of list) h(i + RAM_BASE, width as AccessWidth);
+  /**
+   * Asks the load watches of the page holding RAM index `i` about a hart's load of `width`
+   * bytes there (the page has PAGE_LOAD_HOOKED). True: a watch stops the hart before the load.
+   */
+  loadWatched(i: number, width: number): boolean {
+    const list = this.loadWatches.get(i >>> 12);
+    if (list) for (const w of list) if (w(i + RAM_BASE, width as AccessWidth)) return true;
+    return false;
   }
 
   private loadFlagListeners: ((page: number) => void)[] = [];
-  /** Listeners that must drop fast read-TLB entries when a page gets a load hook. */
+  /** Listeners that must drop fast read-TLB entries when a page gets a load watch. */
   onLoadHooked(listener: (page: number) => void): void {
     this.loadFlagListeners.push(listener);
   }
@@ -307,4 +349,11 @@ export class Bus {
     }
     return null;
   }
+}
+
+/** Removes `item` from the list of `key`, and the list when it becomes empty. */
+function removeFrom<T>(map: Map<number, T[]>, key: number, item: T): void {
+  const list = (map.get(key) ?? []).filter((x) => x !== item);
+  if (list.length) map.set(key, list);
+  else map.delete(key);
 }

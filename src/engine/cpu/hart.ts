@@ -23,14 +23,16 @@
  *   check per page is exact and the fast TLBs stay valid. S- and U-mode accesses need a
  *   matching entry; M-mode is checked only against locked entries.
  * - Debug triggers: none. tselect/tdata1-3 exist (tdata1 reads type 0, "no trigger"); the
- *   debugger's breakpoints and watchpoints are the engine's, invisible to the guest.
+ *   debugger's breakpoints and watchpoints are the engine's, invisible to the guest. A
+ *   watchpoint (a load or store watch on the bus) stops the hart before the access: the
+ *   instruction is not executed and takes no cycle (`stalled`).
  * - mtval/stval hold the faulting address for address faults, the instruction bits for an
  *   illegal instruction, and the pc for EBREAK.
  * - WFI in U-mode (or in S-mode with mstatus.TW) raises illegal-instruction; otherwise the hart
  *   waits until an interrupt is pending in mip & mie, as the spec says.
  * - Stores invalidate decoded code eagerly, so FENCE.I only needs to end the current fetch.
  */
-import { PAGE_CODE, PAGE_LOAD_HOOKED, RAM_BASE, type Bus } from './bus';
+import { PAGE_CODE, PAGE_HOOKED, PAGE_LOAD_HOOKED, RAM_BASE, type Bus } from './bus';
 import { C_FLAG, decodeInto } from './decode';
 import { CSR } from './csr_numbers';
 import type { StateValue } from './device';
@@ -284,6 +286,11 @@ export class Hart {
   // ---- slow-path results
   /** Set by a slow path that took a trap; the loop reloads pc and its caches. */
   private fault = false;
+  /**
+   * Set by a slow path whose access a bus watch stopped: the instruction did not execute and
+   * nothing changed; the loop ends with pc on it and gives back its cycle.
+   */
+  private stalled = false;
   private runStartCycle = 0;
   private runBudget = 0;
   private runLeft = 0;
@@ -929,10 +936,13 @@ export class Hart {
       return 0;
     }
     const i = pa - RAM_BASE;
-    let hooked = false;
     if (i >= 0 && i < this.bus.ramSize) {
-      if (this.bus.pageFlags[i >>> 12] & PAGE_LOAD_HOOKED) hooked = true;
-      else {
+      if (this.bus.pageFlags[i >>> 12] & PAGE_LOAD_HOOKED) {
+        if (this.bus.loadWatched(i, width)) {
+          this.stalled = true;
+          return 0;
+        }
+      } else {
         const t = (va >>> 12) & (FAST_TLB - 1);
         this.rTag[t] = va >>> 12;
         this.rAdd[t] = (i - (i & 0xfff) - ((va >>> 0) - (va & 0xfff))) | 0;
@@ -943,7 +953,6 @@ export class Hart {
       this.raise(Cause.LOAD_ACCESS, va);
       return 0;
     }
-    if (hooked) this.bus.loadHooked(i, width);
     if (!signed) return v;
     return width === 1 ? (v << 24) >> 24 : width === 2 ? (v << 16) >> 16 : v | 0;
   }
@@ -961,10 +970,14 @@ export class Hart {
     }
     const i = pa - RAM_BASE;
     if (i >= 0 && i < this.bus.ramSize) {
-      if (this.bus.pageFlags[i >>> 12] === 0) {
+      const flags = this.bus.pageFlags[i >>> 12];
+      if (flags === 0) {
         const t = (va >>> 12) & (FAST_TLB - 1);
         this.wTag[t] = va >>> 12;
         this.wAdd[t] = (i - (i & 0xfff) - ((va >>> 0) - (va & 0xfff))) | 0;
+      } else if (flags & PAGE_HOOKED && this.bus.storeWatched(i, width, value)) {
+        this.stalled = true;
+        return;
       }
       this.bus.writeRamSlow(i, width, value);
       return;
@@ -988,9 +1001,17 @@ export class Hart {
         this.raise(pa === PAGE_FAULT ? Cause.LOAD_PAGE_FAULT : Cause.LOAD_ACCESS, (va + k) | 0);
         return 0;
       }
-      v |= b << (8 * k);
       const i = pa - RAM_BASE;
-      if (i >= 0 && i < this.bus.ramSize && this.bus.pageFlags[i >>> 12] & PAGE_LOAD_HOOKED) this.bus.loadHooked(i, 1);
+      if (
+        i >= 0 &&
+        i < this.bus.ramSize &&
+        this.bus.pageFlags[i >>> 12] & PAGE_LOAD_HOOKED &&
+        this.bus.loadWatched(i, 1)
+      ) {
+        this.stalled = true; // rd is not written yet: nothing changed
+        return 0;
+      }
+      v |= b << (8 * k);
     }
     if (!signed) return v >>> 0;
     return width === 2 ? (v << 16) >> 16 : v | 0;
@@ -1006,6 +1027,15 @@ export class Hart {
         return;
       }
       pas.push(pa);
+    }
+    for (let k = 0; k < width; k++) {
+      const i = pas[k] - RAM_BASE;
+      if (i >= 0 && i < this.bus.ramSize && this.bus.pageFlags[i >>> 12] & PAGE_HOOKED) {
+        if (this.bus.storeWatched(i, 1, (value >>> (8 * k)) & 0xff)) {
+          this.stalled = true;
+          return;
+        }
+      }
     }
     for (let k = 0; k < width; k++) {
       if (!this.bus.write(pas[k], 1, value >>> (8 * k))) {
@@ -1024,7 +1054,7 @@ export class Hart {
     }
     if (op === Op.LR_W) {
       const v = this.load(va, 4, true);
-      if (this.fault) return;
+      if (this.fault || this.stalled) return;
       const pa = this.translate(va, Access.LOAD);
       if (this.bus.inRam(pa, 4)) this.host.reserve(this, pa - RAM_BASE);
       this.x[rd] = v;
@@ -1038,6 +1068,7 @@ export class Hart {
     }
     if (op === Op.SC_W) {
       const ok = this.reservation >= 0 && this.reservation === pa - RAM_BASE;
+      if (ok && this.watched(pa, true, false, src)) return;
       this.reservation = -1;
       if (ok) this.bus.writeRamSlow(pa - RAM_BASE, 4, src);
       this.x[rd] = ok ? 0 : 1;
@@ -1079,12 +1110,31 @@ export class Hart {
         nv = a >>> 0 > src >>> 0 ? a : src;
         break; // amomaxu.w
     }
+    if (this.watched(pa, true, true, nv)) return;
     if (!this.bus.write(pa, 4, nv)) {
       this.raise(Cause.STORE_ACCESS, va);
       return;
     }
     if (!this.bus.inRam(pa, 4)) this.yieldRun = true;
     this.x[rd] = a;
+  }
+
+  /**
+   * Asks the bus watches about the word access of an atomic at RAM address `pa` (a store of
+   * `value`, and a load if `load`); true (and `stalled` set) if one stops the hart before it.
+   */
+  private watched(pa: number, store: boolean, load: boolean, value: number): boolean {
+    const i = pa - RAM_BASE;
+    if (i < 0 || i >= this.bus.ramSize) return false;
+    const flags = this.bus.pageFlags[i >>> 12];
+    if (
+      (load && flags & PAGE_LOAD_HOOKED && this.bus.loadWatched(i, 4)) ||
+      (store && flags & PAGE_HOOKED && this.bus.storeWatched(i, 4, value))
+    ) {
+      this.stalled = true;
+      return true;
+    }
+    return false;
   }
 
   /** The system instructions: ECALL, EBREAK, xRET, WFI, SFENCE.VMA. Returns false if illegal. */
@@ -1315,11 +1365,8 @@ export class Hart {
             this.runLeft = left;
             const v = this.load(a, 1, true);
             if (this.fault) break;
+            if (this.stalled) break loop; // a watchpoint stops the hart before the load
             x[rd] = v;
-            if (this.yieldRun) {
-              pc = (pc + len) | 0;
-              break loop; // a load hook (read watchpoint) asked to stop
-            }
           }
           pc = (pc + len) | 0;
           continue;
@@ -1334,11 +1381,8 @@ export class Hart {
             this.runLeft = left;
             const v = this.load(a, 2, true);
             if (this.fault) break;
+            if (this.stalled) break loop; // a watchpoint stops the hart before the load
             x[rd] = v;
-            if (this.yieldRun) {
-              pc = (pc + len) | 0;
-              break loop; // a load hook (read watchpoint) asked to stop
-            }
           }
           pc = (pc + len) | 0;
           continue;
@@ -1353,11 +1397,8 @@ export class Hart {
             this.runLeft = left;
             const v = this.load(a, 4, true);
             if (this.fault) break;
+            if (this.stalled) break loop; // a watchpoint stops the hart before the load
             x[rd] = v;
-            if (this.yieldRun) {
-              pc = (pc + len) | 0;
-              break loop; // a load hook (read watchpoint) asked to stop
-            }
           }
           pc = (pc + len) | 0;
           continue;
@@ -1372,11 +1413,8 @@ export class Hart {
             this.runLeft = left;
             const v = this.load(a, 1, false);
             if (this.fault) break;
+            if (this.stalled) break loop; // a watchpoint stops the hart before the load
             x[rd] = v;
-            if (this.yieldRun) {
-              pc = (pc + len) | 0;
-              break loop; // a load hook (read watchpoint) asked to stop
-            }
           }
           pc = (pc + len) | 0;
           continue;
@@ -1391,11 +1429,8 @@ export class Hart {
             this.runLeft = left;
             const v = this.load(a, 2, false);
             if (this.fault) break;
+            if (this.stalled) break loop; // a watchpoint stops the hart before the load
             x[rd] = v;
-            if (this.yieldRun) {
-              pc = (pc + len) | 0;
-              break loop; // a load hook (read watchpoint) asked to stop
-            }
           }
           pc = (pc + len) | 0;
           continue;
@@ -1410,6 +1445,7 @@ export class Hart {
             this.runLeft = left;
             this.store(a, 1, x[rs2]);
             if (this.fault) break;
+            if (this.stalled) break loop; // a watchpoint stops the hart before the store
             if (this.yieldRun) {
               pc = (pc + len) | 0;
               break loop;
@@ -1428,6 +1464,7 @@ export class Hart {
             this.runLeft = left;
             this.store(a, 2, x[rs2]);
             if (this.fault) break;
+            if (this.stalled) break loop; // a watchpoint stops the hart before the store
             if (this.yieldRun) {
               pc = (pc + len) | 0;
               break loop;
@@ -1446,6 +1483,7 @@ export class Hart {
             this.runLeft = left;
             this.store(a, 4, x[rs2]);
             if (this.fault) break;
+            if (this.stalled) break loop; // a watchpoint stops the hart before the store
             if (this.yieldRun) {
               pc = (pc + len) | 0;
               break loop;
@@ -1630,6 +1668,7 @@ export class Hart {
           this.runLeft = left;
           this.atomic(w & 0xff, rd, x[rs1], x[rs2]);
           if (this.fault) break;
+          if (this.stalled) break loop;
           pc = (pc + 4) | 0;
           if (this.yieldRun) break loop;
           continue;
@@ -1675,6 +1714,11 @@ export class Hart {
       pc = this.pc;
       codeVpn = -1;
       if (this.yieldRun) break;
+    }
+    if (this.stalled) {
+      // Stopped before an access: the instruction did not execute and takes no cycle.
+      this.stalled = false;
+      left++;
     }
     this.pc = pc;
     return this.finish(budget, budget - left, false);

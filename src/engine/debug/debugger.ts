@@ -5,7 +5,12 @@
  * Nothing here changes what the guest sees:
  * - breakpoints patch the machine's decoded-instruction cache, never guest memory; the hart
  *   asks `onBreakpoint` when it reaches one and either stops before the instruction or runs it;
- * - watchpoints are load and store hooks on the physical pages behind a PD's virtual range;
+ * - watchpoints are load and store watches on the physical pages behind a PD's virtual range;
+ *   they stop a thread BEFORE the access (pc on the accessing instruction, memory unchanged),
+ *   as RISC-V debug triggers do and as gdb expects; the stop reports the value the access
+ *   would write or read, and a step shows its effect;
+ * - a thread resumed where it stopped executes that instruction once without stopping there
+ *   again (its breakpoint and its watched accesses let it pass, see `Pass`);
  * - a stop ends `Machine.run` between two instructions ('break') and the next run finishes the
  *   interrupted round, so virtual time does not advance while stopped and an execution with
  *   stops is the execution without them;
@@ -113,6 +118,10 @@ export interface Stop {
   /** A sentence for people: "breakpoint 2 at counter.c:14 (component_construct+0x1c)". */
   message: string;
   breakpoint?: number;
+  /**
+   * The access a watchpoint stopped before: the first watched byte it touches, and the value
+   * it would write, or the memory it would read.
+   */
   watchpoint?: { id: number; address: number; access: 'read' | 'write'; value: number };
   catchpoint?: { id: number; detail: string };
 }
@@ -131,10 +140,26 @@ interface StepOp {
 
 type Result<T> = T | { error: string };
 
+/**
+ * A thread resumed at `pc` passes the breakpoints at `pc` and the watchpoints its accesses
+ * there touch, once: for the one execution of that instruction that begins the run. `slot` is
+ * an internal breakpoint at `pc` that marks where each execution of it begins, so the pass
+ * ends exactly (a loop that comes back to `pc` stops there as it should).
+ */
+interface Pass {
+  readonly thread: Thread;
+  readonly pc: number;
+  readonly slot: Breakpoint | null;
+  /** The thread has begun executing the instruction (its breakpoint check passed). */
+  begun: boolean;
+}
+
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 export class Debugger {
   private nextId = 1;
+  /** Internal breakpoints (stepping, passes) count apart, so that listed ids stay dense. */
+  private nextInternalId = 1;
   private readonly bps = new Map<number, Breakpoint>();
   /** Breakpoints by PD id and virtual address. */
   private readonly bpsAt = new Map<string, Breakpoint[]>();
@@ -145,10 +170,11 @@ export class Debugger {
   private readonly cps = new Map<number, Catchpoint>();
   private pending: Stop | null = null;
   private step: StepOp | null = null;
-  /** On resume, the thread that stopped at a breakpoint passes it once. */
-  private skip: { thread: Thread; pc: number } | null = null;
+  /** The threads that pass their current instruction once in this run (see `Pass`). */
+  private passes: Pass[] = [];
   private runningFlag = false;
   private readonly stopListeners: ((s: Stop) => void)[] = [];
+  private readonly resumeListeners: (() => void)[] = [];
   /** The last stop, while stopped. */
   lastStop: Stop | null = null;
 
@@ -188,16 +214,58 @@ export class Debugger {
 
   // -------------------------------------------------------- run control --
 
-  /** Lets the system run (all threads not held); `run` then executes slices. */
+  /**
+   * Lets the system run (all threads not held); whoever owns the engine then calls `run` in
+   * slices while `running` (see `onResume`). The thread of the last stop passes its current
+   * instruction once.
+   */
   resume(): void {
     if (this.runningFlag) return;
+    for (const p of this.passes.splice(0)) this.endPass(p);
     const last = this.lastStop;
     if (last && last.thread !== null) {
       const t = this.thread(last.thread);
-      if (t && !t.dead) this.skip = { thread: t, pc: this.sys.kernel.pcOf(t) };
+      if (t && !t.dead) this.addPass(t);
     }
     this.lastStop = null;
     this.runningFlag = true;
+    for (const cb of [...this.resumeListeners]) cb();
+  }
+
+  /**
+   * Calls `cb` whenever the debugger starts running (from `resume`, a step, or a client such
+   * as the GDB stub): the owner of the engine then runs slices until the next stop. Returns
+   * the unsubscribe function.
+   */
+  onResume(cb: () => void): () => void {
+    this.resumeListeners.push(cb);
+    return () => {
+      const i = this.resumeListeners.indexOf(cb);
+      if (i >= 0) this.resumeListeners.splice(i, 1);
+    };
+  }
+
+  /** Lets `t` pass the instruction at its pc once (see `Pass`). */
+  private addPass(t: Thread): void {
+    const pc = this.sys.kernel.pcOf(t) >>> 0;
+    if (this.passes.some((p) => p.thread === t)) return;
+    const slot = this.addBreakpoint({ pd: t.pd.id, address: pc, thread: t.id }, hex(pc), pc, true);
+    this.passes.push({ thread: t, pc, slot: 'error' in slot ? null : slot, begun: false });
+  }
+
+  private endPass(p: Pass): void {
+    const i = this.passes.indexOf(p);
+    if (i >= 0) this.passes.splice(i, 1);
+    if (p.slot) this.removeBreakpoint(p.slot.id);
+  }
+
+  /** The pass of `t` if it is executing its passed instruction now; ends a pass that is over. */
+  private passing(t: Thread): boolean {
+    const p = this.passes.find((x) => x.thread === t);
+    if (!p) return false;
+    if (p.begun && this.sys.kernel.pcOf(t) >>> 0 === p.pc) return true;
+    this.endPass(p); // the thread has moved on (or never began: its pc was changed)
+    return false;
   }
 
   /** Stops everything now (between two instructions). */
@@ -217,7 +285,7 @@ export class Debugger {
     if (this.pending) {
       const s = this.pending;
       this.pending = null;
-      // Where the thread is now: after a watched access or a caught system call, past it.
+      // Where the thread is now: on a watched access (not executed), past a caught system call.
       const t = s.thread !== null ? this.thread(s.thread) : null;
       if (t && !t.dead) s.pc = this.sys.kernel.pcOf(t) >>> 0;
       return this.stop(s);
@@ -321,6 +389,7 @@ export class Debugger {
     if ('error' in bp) return bp.error;
     this.step = { kind, thread: t, bp, minSp: sp }; // a deeper recursion runs with a lower sp
     this.resume();
+    this.addPass(t);
     return null;
   }
 
@@ -328,6 +397,7 @@ export class Debugger {
     this.step = op;
     this.sys.kernel.debugStepThread(op.thread);
     this.resume();
+    this.addPass(op.thread); // the stepped instruction runs, also if it holds a breakpoint
   }
 
   /** The kernel says a step of `t` completed. */
@@ -455,7 +525,7 @@ export class Debugger {
       expr = p.expr;
     }
     const bp: Breakpoint = {
-      id: internal ? -this.nextId++ : this.nextId++,
+      id: internal ? -this.nextInternalId++ : this.nextId++,
       pd: spec.pd,
       address: address >>> 0,
       location,
@@ -549,9 +619,13 @@ export class Debugger {
   private onBreakpoint(hart: Hart, pc: number): boolean {
     const t = this.sys.kernel.cpus[hart.id].current;
     if (t === null) return false;
-    if (this.skip && this.skip.thread === t && this.skip.pc === pc >>> 0) {
-      this.skip = null;
-      return false;
+    const pass = this.passes.find((p) => p.thread === t);
+    if (pass) {
+      if (!pass.begun && pass.pc === pc >>> 0) {
+        pass.begun = true; // the resumed instruction runs
+        return false;
+      }
+      this.endPass(pass); // a later instruction begins: the pass is over
     }
     const list = this.bpsAt.get(`${t.pd.id}:${pc >>> 0}`);
     if (!list) return false;
@@ -566,7 +640,6 @@ export class Debugger {
           // Back from a call made on the line: go on stepping through the line.
           op.bp = undefined;
           op.minSp = undefined;
-          this.skip = { thread: t, pc: pc >>> 0 };
           this.sys.kernel.debugStepThread(t);
           return false;
         }
@@ -682,35 +755,38 @@ export class Debugger {
       const physLo = m.phys + (lo - va);
       const physHi = m.phys + (hi - va);
       const toVa = (pa: number): number => va + (pa - m.phys);
-      const check = (pa: number, width: number, kind: 'read' | 'write', value: number): void => {
-        if (pa + width <= physLo || pa >= physHi) return;
+      // Asked before the access: true stops the thread there (the hart does not execute it).
+      const check = (pa: number, width: number, kind: 'read' | 'write', value: number): boolean => {
+        if (pa + width <= physLo || pa >= physHi) return false;
         const t = this.sys.kernel.cpus[this.currentHart()].current;
-        if (t === null || t.pd !== pd) return;
+        if (t === null || t.pd !== pd || this.passing(t)) return false;
         wp.hits++;
         this.pending = {
           reason: 'watchpoint',
           thread: t.id,
           pc: this.sys.kernel.pcOf(t),
           watchpoint: { id: wp.id, address: toVa(Math.max(pa, physLo)) >>> 0, access: kind, value: value >>> 0 },
-          message: `${t.pd.label}/${t.name}: watchpoint ${wp.id} (${kind} of ${hex(toVa(pa))})`,
+          message: `${t.pd.label}/${t.name}: watchpoint ${wp.id}: about to ${kind} ${hex(value)} at ${hex(toVa(pa))}`,
         };
         this.step = null;
         this.sys.machine.requestBreak();
+        return true;
       };
       if (wp.access !== 'read') {
-        const hook = (pa: number, width: number, value: number): void => check(pa, width, 'write', value);
-        bus.addStoreHook(physLo, hook);
-        w.hooks.push({ phys: physLo, unhook: () => bus.removeStoreHook(physLo, hook) });
+        const watch = (pa: number, width: number, value: number): boolean =>
+          check(pa, width, 'write', width === 4 ? value : value & ((1 << (8 * width)) - 1));
+        bus.addStoreWatch(physLo, watch);
+        w.hooks.push({ phys: physLo, unhook: () => bus.removeStoreWatch(physLo, watch) });
       }
       if (wp.access !== 'write') {
-        const hook = (pa: number, width: number): void => {
-          const b = bus.readBytes(pa, width);
+        const watch = (pa: number, width: number): boolean => {
+          const b = bus.readBytes(pa, width); // what the load would read
           let v = 0;
           if (b) for (let i = width - 1; i >= 0; i--) v = (v << 8) | b[i];
-          check(pa, width, 'read', v);
+          return check(pa, width, 'read', v);
         };
-        bus.addLoadHook(physLo, hook);
-        w.hooks.push({ phys: physLo, unhook: () => bus.removeLoadHook(physLo, hook) });
+        bus.addLoadWatch(physLo, watch);
+        w.hooks.push({ phys: physLo, unhook: () => bus.removeLoadWatch(physLo, watch) });
       }
     }
   }
@@ -854,7 +930,7 @@ export class Debugger {
     if (n < 0) {
       if (value % 2 !== 0) return `pc ${hex(value)} is not 2-byte aligned`;
       this.sys.kernel.setPc(t, value | 0);
-      if (this.skip?.thread === t) this.skip = null;
+      for (const p of this.passes.filter((x) => x.thread === t)) this.endPass(p);
     } else this.sys.kernel.setReg(t, n, value | 0);
     return null;
   }

@@ -29,6 +29,7 @@ import type { Pd, Thread } from '../core/kernel_objects';
 import { System } from '../core/system';
 import { TRACE_KIND_NAMES, type TraceEvent } from '../core/trace';
 import type { CatchEvent, Catchpoint, Debugger, Stop } from '../debug/debugger';
+import { DebuggerGdbTarget } from '../debug/debugger_gdb_target';
 import { capSpace, memoryMap, physicalMap, threads, topology, waitForGraph } from '../debug/inspect';
 import { createDebugger, programLookup } from '../debug/programs';
 import type { DebugInfo } from '../debug/symbols';
@@ -50,6 +51,7 @@ import {
   type TraceEventInfo,
 } from '../protocol';
 import { ChromeTraceWriter, kernelTraceNames } from '../trace/chrome_trace';
+import { startGdbServer } from './gdb_server';
 import type { EngineTransport } from './transport';
 
 /** A running GDB server, as `startGdb` returns it. */
@@ -69,8 +71,25 @@ export interface EngineHostOptions {
   flushMs?: number;
   /** Interval of stats and topology checks, in ms (default 250). */
   statsMs?: number;
-  /** Starts a GDB server for a target (the Node host passes `startGdbServer`). */
+  /** Starts a GDB server over the debugger (default: the stub on 127.0.0.1 over TCP). */
   startGdb?: (debugger_: Debugger, port: number) => Promise<GdbServerHandle | string>;
+}
+
+/** The GDB remote stub over the debugger, on 127.0.0.1. */
+async function startGdb(dbg: Debugger, port: number): Promise<GdbServerHandle | string> {
+  const target = new DebuggerGdbTarget(dbg);
+  const server = await startGdbServer(target, { port, host: '127.0.0.1' });
+  if (typeof server === 'string') {
+    target.dispose();
+    return server;
+  }
+  return {
+    port: server.port,
+    close: async () => {
+      await server.close();
+      target.dispose();
+    },
+  };
 }
 
 /** A failed command: turned into an error reply. */
@@ -154,7 +173,7 @@ export class EngineHost {
       sliceMs: options.sliceMs ?? 5,
       flushMs: options.flushMs ?? 50,
       statsMs: options.statsMs ?? 250,
-      startGdb: options.startGdb,
+      startGdb: options.startGdb ?? startGdb,
     };
   }
 
@@ -455,6 +474,8 @@ export class EngineHost {
     const programs = programLookup(sys);
     const dbg = createDebugger(sys, programs);
     dbg.onStop((stop) => this.onStop(stop));
+    // Resumes from elsewhere (the GDB stub) need slices too.
+    dbg.onResume(() => this.afterCommand());
     this.logQueue = logQueue;
     sys.core.onLog = (line) => this.logQueue.push(line);
     this.traceCursor = 0;

@@ -1,0 +1,78 @@
+/**
+ * The engine host as a process of its own, in one of two roles:
+ *
+ * - Electron utility process (`utilityProcess.fork` from the main process): the main process
+ *   posts a message carrying a MessagePort (its other end goes to the renderer); every port
+ *   that arrives becomes a client over the MessagePort transport.
+ * - Node child process of the browser host: listens for WebSocket clients on 127.0.0.1 and
+ *   reports its port, as one JSON line `{"ready":true,"port":N,"url":"ws://..."}` on stdout and,
+ *   when started with an IPC channel (`fork`), as an IPC message of the same shape.
+ *
+ * Options (WebSocket role): `--port N` (default 0: any free port), `--origin URL` (the only
+ * page origin allowed to connect), `--load FILE` (a scenario to load before the first client).
+ * The process ends when its parent goes (IPC disconnect, SIGTERM, or the parent died).
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EngineHost } from './engine_host';
+import { MessagePortTransport, type MessagePortLike } from './transport_messageport';
+import { EngineWebSocketServer } from './transport_websocket';
+
+/** What Electron's utility process offers as `process.parentPort`. */
+export interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown; ports: MessagePortLike[] }) => void): void;
+}
+
+/** The utility-process role: every MessagePort the main process sends becomes a client. */
+export function serveParentPort(host: EngineHost, parentPort: ParentPort): void {
+  parentPort.on('message', (e) => {
+    for (const port of e.ports ?? []) host.attach(new MessagePortTransport(port));
+  });
+}
+
+async function main(): Promise<void> {
+  const host = EngineHost.create();
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (parentPort) return serveParentPort(host, parentPort);
+
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, origin: { type: 'string' }, load: { type: 'string' } },
+  });
+  const port = Number(values.port ?? '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`engine: --port must be 0..65535, got ${values.port}\n`);
+    process.exit(2);
+  }
+  if (values.load !== undefined) {
+    const reply = await host.execute(0, { kind: 'load', path: values.load });
+    if (!reply.ok) {
+      process.stderr.write(`engine: ${reply.error.message}\n`);
+      process.exit(1);
+    }
+  }
+  let server: EngineWebSocketServer;
+  try {
+    server = await EngineWebSocketServer.listen({ port, origin: values.origin }, (t) => host.attach(t));
+  } catch (e) {
+    process.stderr.write(`engine: cannot listen on 127.0.0.1:${port}: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const ready = { ready: true, port: server.port, url: server.url };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+  process.send?.(ready);
+  const quit = (): void => {
+    void host
+      .dispose()
+      .then(() => server.close())
+      .finally(() => process.exit(0));
+  };
+  process.on('disconnect', quit);
+  process.on('SIGTERM', quit);
+  // A parent that dies without a word: this process is adopted by another one.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) quit();
+  }, 1000).unref();
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
