@@ -47,6 +47,7 @@ export default tseslint.config(
       'vue/max-attributes-per-line': 'off',
       'vue/html-self-closing': 'off',
       'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
     },
   },
   {

@@ -27,13 +27,11 @@ if (electronPath) {
     `corescope: the Electron binary is not installed here (npm install ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1).\n` +
       `corescope: serving the workbench to a browser instead: http://127.0.0.1:${port}/  (Ctrl+C to stop)`,
   );
-  const child = spawn(
-    bin('vite'),
-    ['preview', '--outDir', 'out/renderer', '--host', '127.0.0.1', '--port', port, '--strictPort'],
-    {
-      stdio: 'inherit',
-      cwd: new URL('..', import.meta.url).pathname,
-    },
-  );
+  // The browser host: the built renderer plus the engine in a Node child process, with the
+  // default demo scenario loaded (src/server/serve.ts).
+  const child = spawn(bin('tsx'), ['src/server/serve.ts', '--port', port], {
+    stdio: 'inherit',
+    cwd: new URL('..', import.meta.url).pathname,
+  });
   child.on('exit', (code) => process.exit(code ?? 0));
 }

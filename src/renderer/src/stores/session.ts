@@ -1,0 +1,176 @@
+/**
+ * The session with the engine: the connection, whether the machine runs, the last stop, stats,
+ * and the errors to show. It dispatches the engine's events to the other stores (one per
+ * domain: threads, breakpoints, console, topology, trace). Every failure ends up in `errors`,
+ * which the workbench shows; nothing is swallowed.
+ */
+import { defineStore } from 'pinia';
+import { markRaw, ref, shallowRef } from 'vue';
+import type { Command, EngineEvent, EventOf, Stats } from '../../../engine/protocol';
+import { CommandFailed, EngineConnection } from '../connection';
+import { useBreakpoints } from './breakpoints';
+import { useConsole } from './console';
+import { useThreads } from './threads';
+import { useTopology } from './topology';
+
+export type ConnectionState = 'connecting' | 'ready' | 'lost';
+
+export interface ShownError {
+  id: number;
+  text: string;
+}
+
+export const useSession = defineStore('session', () => {
+  const connection = shallowRef<EngineConnection | null>(null);
+  const state = ref<ConnectionState>('connecting');
+  const lostWhy = ref('');
+  const running = ref(false);
+  const lastStop = ref<EventOf<'stopped'> | null>(null);
+  const stats = ref<Stats | null>(null);
+  /** MIPS and virtual time samples for the stats plot (newest last, bounded). */
+  const history = ref<{ t: number; mips: number; loads: Record<number, number> }[]>([]);
+  const errors = ref<ShownError[]>([]);
+  const scenario = ref('');
+  let errorId = 0;
+
+  function report(e: unknown): void {
+    const text = e instanceof CommandFailed ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
+    errors.value = [...errors.value.slice(-4), { id: ++errorId, text }];
+  }
+
+  function dismiss(id: number): void {
+    errors.value = errors.value.filter((e) => e.id !== id);
+  }
+
+  /** Sends a command; a failure is shown and rethrown. */
+  async function call<C extends Command>(cmd: C) {
+    const c = connection.value;
+    if (!c) throw new Error('not connected to the engine');
+    try {
+      return await c.call(cmd);
+    } catch (e) {
+      report(e);
+      throw e;
+    }
+  }
+
+  function onEvent(e: EngineEvent): void {
+    switch (e.kind) {
+      case 'running':
+        running.value = true;
+        break;
+      case 'stopped':
+        running.value = false;
+        lastStop.value = e;
+        void useThreads().onStopped(e);
+        void useBreakpoints().refresh();
+        break;
+      case 'log':
+        useConsole().append(e.lines);
+        break;
+      case 'topologyChanged':
+        useTopology().set(e.topology);
+        break;
+      case 'stats': {
+        const { kind: _kind, ...s } = e;
+        stats.value = s;
+        const loads: Record<number, number> = {};
+        for (const t of s.threads) loads[t.id] = t.load;
+        history.value = [...history.value.slice(-299), { t: s.virtualTimeUs, mips: s.mips, loads }];
+        break;
+      }
+      case 'error':
+        report(`engine: ${e.message}`);
+        break;
+      default:
+        for (const l of listeners) l(e);
+    }
+  }
+
+  /** Other event consumers (the trace store takes trace and traceChunk events). */
+  const listeners = new Set<(e: EngineEvent) => void>();
+  function listen(cb: (e: EngineEvent) => void): void {
+    listeners.add(cb);
+  }
+
+  async function attach(c: EngineConnection): Promise<void> {
+    connection.value = markRaw(c);
+    state.value = 'ready';
+    lostWhy.value = '';
+    c.onEvent((e) => onEvent(e));
+    c.onClose((why) => {
+      if (connection.value !== c) return;
+      state.value = 'lost';
+      running.value = false;
+      lostWhy.value = why;
+    });
+    const s = await call({ kind: 'stats' });
+    stats.value = s;
+    useTopology().set(await call({ kind: 'topology' }));
+    await useThreads().refresh();
+    await useBreakpoints().refresh();
+    // A freshly loaded scenario starts running, as `npm start` promises.
+    if (s.instructions === 0) await call({ kind: 'run' });
+  }
+
+  async function connect(): Promise<void> {
+    state.value = 'connecting';
+    try {
+      await attach(await EngineConnection.open());
+    } catch (e) {
+      state.value = 'lost';
+      lostWhy.value = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  /** Starts a new engine process (browser host) and connects to it. */
+  async function restartEngine(): Promise<void> {
+    state.value = 'connecting';
+    try {
+      connection.value?.close();
+      await attach(await EngineConnection.restart());
+    } catch (e) {
+      state.value = 'lost';
+      lostWhy.value = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  const run = () => call({ kind: 'run' }).catch(() => {});
+  const pause = () => call({ kind: 'pause' }).catch(() => {});
+
+  /** Steps the selected thread: into ('stepInstruction'), over, or out. */
+  async function step(how: 'stepInstruction' | 'stepOver' | 'stepOut' | 'stepLine'): Promise<void> {
+    const thread = useThreads().selected;
+    if (thread === null) return report('select a thread to step');
+    if (running.value) await pause();
+    await call({ kind: how, thread }).catch(() => {});
+  }
+
+  async function loadText(text: string, name: string): Promise<void> {
+    const r = await call({ kind: 'load', text, name });
+    scenario.value = r.name;
+    await attach(connection.value!);
+  }
+
+  return {
+    connection,
+    state,
+    lostWhy,
+    running,
+    lastStop,
+    stats,
+    history,
+    errors,
+    scenario,
+    report,
+    dismiss,
+    call,
+    listen,
+    connect,
+    restartEngine,
+    run,
+    pause,
+    step,
+    loadText,
+  };
+});
