@@ -140,6 +140,27 @@ describe.skipIf(!hasChromium)('workbench in Chromium (browser host)', () => {
     await shot('breakpoint-hit');
   });
 
+  it('shows page-fault markers on the TRACE timeline and exports it for Perfetto', async () => {
+    await page.getByTestId('tab-trace').click();
+    const timeline = page.getByTestId('trace-timeline');
+    await timeline.waitFor();
+    await page.getByTestId('trace-fit').click();
+    const faults = async () => {
+      const m = JSON.parse((await timeline.getAttribute('data-markers')) ?? '{}') as Record<string, number>;
+      return (m.pageFault ?? 0) + (m.pageFaultUnresolved ?? 0);
+    };
+    await expect.poll(faults, { timeout: 20_000 }).toBeGreaterThan(0);
+    await shot('trace-timeline');
+    const download = page.waitForEvent('download', { timeout: 30_000 });
+    await page.getByTestId('trace-export').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^corescope-trace-\d+\.json$/);
+    const text = await (await file.createReadStream()).toArray();
+    const doc = JSON.parse(Buffer.concat(text).toString('utf8')) as { traceEvents: { ph: string }[] };
+    expect(doc.traceEvents.some((e) => e.ph === 'X')).toBe(true);
+    await page.getByTestId('tab-code').click();
+  });
+
   it('runs console commands in GDB habits', async () => {
     const input = page.getByTestId('console-input');
     await input.fill('x/4xw 0x10000 counter');

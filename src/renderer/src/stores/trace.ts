@@ -1,0 +1,65 @@
+/**
+ * The TRACE timeline's data: a TimelineModel fed by the engine's trace batches (kept out of
+ * Vue's reactivity: typed arrays behind a proxy would be slow; `version` tells the view), the
+ * selected event, and exports to Perfetto (Chrome trace JSON, streamed by the engine in chunks).
+ */
+import { defineStore } from 'pinia';
+import { markRaw, ref, watch } from 'vue';
+import { namesFromTopology, TimelineModel, type TimelineSelection } from '../timeline/model';
+import { useSession } from './session';
+import { useTopology } from './topology';
+
+export const useTrace = defineStore('trace', () => {
+  const model = markRaw(new TimelineModel());
+  const version = ref(0);
+  const selection = ref<TimelineSelection | null>(null);
+  /** Progress of an export: characters received, or null when none runs. */
+  const exporting = ref<number | null>(null);
+  const exports = new Map<string, string[]>();
+  let lastDownload: { name: string; size: number } | null = null;
+
+  const session = useSession();
+  session.listen((e) => {
+    if (e.kind === 'trace') {
+      model.append(e.events);
+      version.value = model.version;
+    } else if (e.kind === 'traceChunk') {
+      const parts = exports.get(e.token);
+      if (!parts) return;
+      parts.push(e.chunk);
+      exporting.value = (exporting.value ?? 0) + e.chunk.length;
+      if (e.done) {
+        exports.delete(e.token);
+        exporting.value = null;
+        download(parts);
+      }
+    }
+  });
+  const topo = useTopology();
+  watch(
+    () => topo.topology,
+    (t) => {
+      if (!t) return;
+      model.setNames(namesFromTopology(t));
+      version.value = model.version;
+    },
+  );
+
+  async function exportPerfetto(): Promise<void> {
+    const r = await session.call({ kind: 'traceExport' });
+    exports.set(r.token, []);
+    exporting.value = 0;
+  }
+
+  function download(parts: string[]): void {
+    const blob = new Blob(parts, { type: 'application/json' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `corescope-trace-${Date.now()}.json`;
+    lastDownload = { name: a.download, size: blob.size };
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  return { model, version, selection, exporting, exportPerfetto, lastDownload: () => lastDownload };
+});
