@@ -76,6 +76,10 @@ describe.skipIf(!hasChromium)('workbench in Chromium (browser host)', () => {
     await expect.poll(() => components.count(), { timeout: 20_000 }).toBeGreaterThan(4);
     const labels = await components.allTextContents();
     expect(labels.map((l) => l.trim())).toEqual(expect.arrayContaining(['init', 'init -> counter']));
+    // The topology graph has a node per component.
+    await expect.poll(() => page.getByTestId('graph-pd').count()).toBe(labels.length);
+    await page.getByTestId('component').filter({ hasText: 'init -> counter' }).click();
+    await expect.poll(() => page.getByTestId('cap-table').textContent()).toContain('Timer');
     await expect
       .poll(() => page.getByTestId('console-line').filter({ hasText: '[init -> counter]' }).count(), {
         timeout: 20_000,
