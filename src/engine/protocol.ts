@@ -29,6 +29,9 @@ import * as v from 'valibot';
 import { ABI_NAMES, registerNumber } from './cpu/registers';
 import { TRACE_KIND_NAMES } from './core/trace';
 
+/** Trace event kinds by the engine's numbering (core/trace.ts), for clients of the protocol. */
+export { TRACE_KIND_NAMES };
+
 /** Bumped on every incompatible change; both ends exchange it in their hello. */
 export const PROTOCOL_VERSION = 1;
 

@@ -32,7 +32,7 @@
  *     blocks instead of visiting every marker.
  */
 import type { Topology, TraceEventInfo } from '../../../engine/protocol';
-import type { TRACE_KIND_NAMES } from '../../../engine/core/trace';
+import { TRACE_KIND_NAMES } from '../../../engine/protocol';
 
 // ------------------------------------------------------------------ kinds --
 
@@ -42,33 +42,8 @@ export type TraceKindName = TraceEventInfo['kind'];
 /** mtime ticks per microsecond (the machine's timebase is 10 MHz). */
 export const TICKS_PER_US = 10;
 
-/**
- * The kinds in the engine's numbering (core/trace.ts `TraceKind`). The type is the engine's
- * tuple, so the compiler rejects this list the day the two differ in any place.
- */
-export const KIND_NAMES: typeof TRACE_KIND_NAMES = [
-  'schedule-in',
-  'schedule-out',
-  'rpc-call',
-  'rpc-dispatch',
-  'rpc-reply',
-  'signal-submit',
-  'signal-receive',
-  'page-fault',
-  'page-fault-resolved',
-  'page-fault-unresolved',
-  'irq',
-  'irq-ack',
-  'session-open',
-  'session-upgrade',
-  'session-close',
-  'quota-transfer',
-  'exception',
-  'log',
-  'thread-start',
-  'thread-exit',
-  'quota-exhausted',
-];
+/** The kinds in the engine's numbering (core/trace.ts `TraceKind`), as the protocol exports them. */
+export const KIND_NAMES = TRACE_KIND_NAMES;
 
 const NK = KIND_NAMES.length;
 const K_SCHEDULE_IN = 0;
