@@ -471,3 +471,25 @@ describe('coverage of the protocol', () => {
     expect(c.invalid).toEqual([]);
   });
 });
+
+describe('pacing', () => {
+  it('realtime: virtual time does not run ahead of host time; flat: it does', async () => {
+    const measure = async (pace: 'flat' | 'realtime') => {
+      const host = EngineHost.create({ pace });
+      hosts.push(host);
+      const c = connect(host);
+      await c.call({ kind: 'load', path: COUNTER });
+      const t0 = performance.now();
+      await c.call({ kind: 'run' });
+      await new Promise((r) => setTimeout(r, 300));
+      await c.call({ kind: 'pause' });
+      const wallUs = (performance.now() - t0) * 1000;
+      return { virtualUs: (await c.call({ kind: 'stats' })).virtualTimeUs, wallUs };
+    };
+    const paced = await measure('realtime');
+    expect(paced.virtualUs).toBeLessThanOrEqual(paced.wallUs + 5_000);
+    expect(paced.virtualUs).toBeGreaterThan(0);
+    const flat = await measure('flat');
+    expect(flat.virtualUs).toBeGreaterThan(flat.wallUs * 2); // the counter sleeps: flat out skips ahead
+  });
+});

@@ -65,6 +65,12 @@ export interface EngineHostOptions {
   loadFile?: (path: string) => Scenario | string;
   /** Makes a scenario of configuration text (default: modules from the shipped guests). */
   loadText?: (xml: string, name: string) => Scenario | string;
+  /**
+   * 'realtime': virtual time never runs ahead of host time since the last resume (a counter
+   * that sleeps a second logs once a second, as on hardware); 'flat' (default): as fast as the
+   * host can. A busy guest slower than real time runs flat out either way.
+   */
+  pace?: 'flat' | 'realtime';
   /** Host time per run slice, in ms (default 5). */
   sliceMs?: number;
   /** Interval of log and trace batches, in ms (default 50). */
@@ -170,6 +176,7 @@ export class EngineHost {
     this.opts = {
       loadFile: options.loadFile ?? loadScenario,
       loadText: options.loadText ?? ((xml, name) => scenarioFromText(xml, name)),
+      pace: options.pace ?? 'flat',
       sliceMs: options.sliceMs ?? 5,
       flushMs: options.flushMs ?? 50,
       statsMs: options.statsMs ?? 250,
@@ -297,6 +304,7 @@ export class EngineHost {
     const running = this.session?.dbg.running ?? false;
     if (running && !this.wasRunning) {
       this.wasRunning = true;
+      this.paceStart = { at: now(), cycles: this.session!.sys.machine.cycles };
       this.emit({ kind: 'running' });
     }
     if (running) this.scheduleTick();
@@ -305,19 +313,37 @@ export class EngineHost {
   private scheduleTick(): void {
     if (this.tickPending) return;
     this.tickPending = true;
-    schedule(() => {
+    const tick = (): void => {
       this.tickPending = false;
       if (!this.session?.dbg.running) return;
-      this.slice();
-      if (this.session?.dbg.running) this.scheduleTick();
-    });
+      const ahead = this.slice();
+      if (!this.session?.dbg.running) return;
+      this.tickPending = true;
+      // Paced and ahead of real time: wait (1 ms at least) instead of spinning.
+      if (ahead > 0) setTimeout(tick, Math.max(1, Math.min(50, ahead)));
+      else schedule(tick);
+    };
+    schedule(tick);
   }
 
-  /** Runs one slice and sends what is due. */
-  private slice(): void {
+  /** Host time (ms) and machine cycles when the machine last started running (pacing). */
+  private paceStart = { at: 0, cycles: 0 };
+
+  /**
+   * Runs one slice and sends what is due. Returns how many ms virtual time is ahead of real
+   * time when pacing (0: not ahead, run the next slice at once).
+   */
+  private slice(): number {
     const s = this.session!;
+    let budget = this.sliceCycles;
+    if (this.opts.pace === 'realtime') {
+      const perMs = s.sys.machine.config.cpuHz / 1000;
+      const allowed = this.paceStart.cycles + (now() - this.paceStart.at) * perMs - s.sys.machine.cycles;
+      if (allowed < 1000) return Math.max(1, -allowed / perMs);
+      budget = Math.min(budget, Math.floor(allowed));
+    }
     const t0 = now();
-    s.dbg.run(this.sliceCycles);
+    s.dbg.run(budget);
     const dt = now() - t0;
     // Aim at sliceMs; change by at most 4x per slice so one odd slice cannot swing it far.
     const target = this.opts.sliceMs;
@@ -326,6 +352,7 @@ export class EngineHost {
     const t = now();
     if (t - this.lastFlush >= this.opts.flushMs) this.flush();
     if (t - this.lastStats >= this.opts.statsMs) this.sendStats(true);
+    return 0;
   }
 
   /** A stop from the debugger: flushes what led to it, then says so. */

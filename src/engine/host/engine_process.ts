@@ -9,7 +9,8 @@
  *   when started with an IPC channel (`fork`), as an IPC message of the same shape.
  *
  * Options (WebSocket role): `--port N` (default 0: any free port), `--origin URL` (the only
- * page origin allowed to connect), `--load FILE` (a scenario to load before the first client).
+ * page origin allowed to connect), `--load FILE` (a scenario to load before the first client),
+ * `--pace=flat` (run as fast as the host can; default: virtual time paced to real time).
  * The process ends when its parent goes (IPC disconnect, SIGTERM, or the parent died).
  */
 import { pathToFileURL } from 'node:url';
@@ -31,12 +32,19 @@ export function serveParentPort(host: EngineHost, parentPort: ParentPort): void 
 }
 
 async function main(): Promise<void> {
-  const host = EngineHost.create();
+  // A person watches: virtual time at the pace of real time unless asked otherwise.
+  const pace = process.argv.includes('--pace=flat') ? 'flat' : 'realtime';
+  const host = EngineHost.create({ pace });
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
   if (parentPort) return serveParentPort(host, parentPort);
 
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, origin: { type: 'string' }, load: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      origin: { type: 'string' },
+      load: { type: 'string' },
+      pace: { type: 'string' },
+    },
   });
   const port = Number(values.port ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
