@@ -5,7 +5,16 @@ import vue from '@vitejs/plugin-vue';
 // Each process is built on its own: main and preload for Node/Electron, the renderer for the web.
 export default defineConfig({
   main: {
-    build: { outDir: 'out/main', rollupOptions: { input: resolve(__dirname, 'src/main/index.ts') } },
+    // The main process, and the engine host it forks as a utility process.
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          engine: resolve(__dirname, 'src/main/engine_entry.ts'),
+        },
+      },
+    },
   },
   preload: {
     // Sandboxed preloads must be CommonJS.

@@ -105,6 +105,7 @@ const VALID: { [K in CommandKind]: Extract<Command, { kind: K }>[] } = {
   traceExport: [{ kind: 'traceExport' }],
   stats: [{ kind: 'stats' }],
   configApply: [{ kind: 'configApply', xml: '<config><start name="a"/></config>' }],
+  scenario: [{ kind: 'scenario' }],
   gdbServer: [
     { kind: 'gdbServer', enable: true },
     { kind: 'gdbServer', enable: true, port: 0 },
@@ -117,7 +118,7 @@ const cmd = (c: unknown, id = 1): unknown => ({ type: 'cmd', id, cmd: c });
 describe('valid commands', () => {
   it('has a sample for every kind, and every kind parses', () => {
     expect(Object.keys(VALID).sort()).toEqual([...COMMAND_KINDS].sort());
-    expect(COMMAND_KINDS.length).toBe(37);
+    expect(COMMAND_KINDS.length).toBe(38);
     let id = 0;
     for (const kind of COMMAND_KINDS) {
       for (const c of VALID[kind]) {
@@ -632,6 +633,7 @@ const RESULTS: { [K in CommandKind]: CommandResult<K> } = {
   traceExport: { token: 'export-1' },
   stats: { mips: 12.5, virtualTimeUs: 1000.25, instructions: 123456789, threads: [{ id: 4, load: 0.5 }] },
   configApply: null,
+  scenario: { name: 'demo', file: '/x/demo.xml', config: '<config/>' },
   gdbServer: { enabled: true, port: 40123 },
 };
 

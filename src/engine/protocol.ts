@@ -751,6 +751,11 @@ const COMMANDS = {
   stats: { cmd: command('stats', {}), result: StatsSchema },
   /** Applies a new init configuration (dynamic config ROM) to the running scenario. */
   configApply: { cmd: command('configApply', { xml: Document }), result: Done },
+  /** The loaded scenario: its name, file, and init's configuration as it is now (the editor's text). */
+  scenario: {
+    cmd: command('scenario', {}),
+    result: v.strictObject({ name: Label, file: Label, config: Document }),
+  },
   /** Starts (port 0: any free port) or stops the GDB remote stub on 127.0.0.1. */
   gdbServer: {
     cmd: command('gdbServer', { enable: bool, port: v.optional(int(0, 65535, 'a port 0..65535')) }),

@@ -1,9 +1,20 @@
+/// <reference lib="dom" />
 /**
- * Preload: the only bridge between the sandboxed renderer and Electron. It exposes a small,
- * typed API (declared in `api.d.ts` so the renderer sees the types, never this code).
+ * Preload: the only bridge between the sandboxed renderer and Electron. It exposes the small
+ * typed API declared in `api.d.ts` and passes the engine's MessagePort to the page with a
+ * window message (ports cannot be return values of the context bridge).
  */
-import { contextBridge } from 'electron';
-import type { CorescopeApi } from './api';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import type { CorescopeApi, MenuAction } from './api';
+import { ENGINE_PORT_MESSAGE, IPC } from './channels';
+
+ipcRenderer.on(IPC.enginePort, (e) => {
+  window.postMessage(
+    { corescope: ENGINE_PORT_MESSAGE },
+    window.location.origin === 'null' ? '*' : window.location.origin,
+    [...e.ports],
+  );
+});
 
 const api: CorescopeApi = {
   versions: {
@@ -11,6 +22,15 @@ const api: CorescopeApi = {
     chrome: process.versions.chrome ?? '',
     node: process.versions.node ?? '',
   },
+  connectEngine: () => ipcRenderer.invoke(IPC.connectEngine),
+  restartEngine: () => ipcRenderer.invoke(IPC.restartEngine),
+  initialScenario: () => ipcRenderer.invoke(IPC.initialScenario),
+  chooseScenario: () => ipcRenderer.invoke(IPC.chooseScenario),
+  scenarioOpened: (path) => ipcRenderer.invoke(IPC.scenarioOpened, String(path)),
+  pathForFile: (file) => webUtils.getPathForFile(file),
+  onMenu: (listener) => void ipcRenderer.on(IPC.menu, (_e, action: MenuAction) => listener(action)),
+  onOpenScenario: (listener) => void ipcRenderer.on(IPC.openScenario, (_e, path: string) => listener(path)),
+  onEngineDied: (listener) => void ipcRenderer.on(IPC.engineDied, (_e, why: string) => listener(why)),
 };
 
 contextBridge.exposeInMainWorld('corescope', api);

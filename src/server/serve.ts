@@ -6,24 +6,35 @@
  *   GET  /               the renderer (out/renderer), with a strict CSP header
  *   GET  /engine.json    {"url": "ws://127.0.0.1:N"} of the engine process, or {"error": ...}
  *   POST /engine/restart starts a new engine process (the old one is ended) and answers as above
+ *   GET  /scenarios.json {"current": path|null, "bundled": [{name, path}]} for the Open menu
  *
  * Only the page's own origin may open the engine's WebSocket (the engine checks Origin and
  * Host). Options: `--port N` (default 5173; 0 picks one), `--scenario FILE` (loaded at start;
  * default resources/scenarios/demo.xml), `--no-scenario`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CSP } from '../main/security';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RENDERER = join(ROOT, 'out/renderer');
 const ENGINE_ENTRY = join(ROOT, 'src/engine/host/engine_process.ts');
-export const DEFAULT_SCENARIO = join(ROOT, 'resources/scenarios/demo.xml');
+const SCENARIOS = join(ROOT, 'resources/scenarios');
+export const DEFAULT_SCENARIO = join(SCENARIOS, 'demo.xml');
+
+/** The bundled scenarios, for the page's Open menu (a browser cannot name a file by path). */
+function bundledScenarios(): { name: string; path: string }[] {
+  return readdirSync(SCENARIOS)
+    .filter((f) => f.endsWith('.xml'))
+    .sort()
+    .map((f) => ({ name: f.replace(/\.xml$/, ''), path: join(SCENARIOS, f) }));
+}
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -35,10 +46,6 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.ico': 'image/x-icon',
 };
-
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface BrowserHostOptions {
   port?: number;
@@ -124,6 +131,8 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
       return send(403, 'text/plain', 'Host not allowed');
     if (url.pathname === '/engine.json' && req.method === 'GET')
       return send(200, MIME['.json'], JSON.stringify('url' in engine ? { url: engine.url } : engine));
+    if (url.pathname === '/scenarios.json' && req.method === 'GET')
+      return send(200, MIME['.json'], JSON.stringify({ current: scenario, bundled: bundledScenarios() }));
     if (url.pathname === '/engine/restart' && req.method === 'POST') {
       if (req.headers.origin !== origin) return send(403, 'text/plain', 'Origin not allowed');
       await restart();

@@ -3,6 +3,7 @@
  * through JSON and validated with the protocol's parsers exactly as a client does. The
  * scenarios are the ones a user opens in the app.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCENARIO_ROOT } from '../../src/cli/scenario_files';
@@ -136,6 +137,21 @@ describe('loading', () => {
     expect(noBinary.message).toContain('c.xml:4: binary "nosuch"');
     // The scenario loaded first is still there.
     expect(host.pdIdOf('hello')).not.toBeNull();
+    expect(await c.call({ kind: 'scenario' })).toEqual({ name: 'mine', file: 'mine.xml', config: xml });
+  });
+
+  it("tells the scenario's current init config: the file's, then each applied one", async () => {
+    const { c } = await counterHost();
+    const first = await c.call({ kind: 'scenario' });
+    expect(first.name).toBe('counter');
+    expect(first.file).toBe(COUNTER);
+    expect(first.config).toBe(readFileSync(COUNTER, 'utf8'));
+    const changed = first.config.replace('</config>', '<!-- edited -->\n</config>');
+    await c.call({ kind: 'configApply', xml: changed });
+    expect((await c.call({ kind: 'scenario' })).config).toBe(changed);
+    // A config with errors is refused and the text stays as it was.
+    await c.refuse({ kind: 'configApply', xml: '<config>\n<start name="x">' });
+    expect((await c.call({ kind: 'scenario' })).config).toBe(changed);
   });
 
   it('answers commands before a load with a state error', async () => {
@@ -419,6 +435,7 @@ describe('coverage of the protocol', () => {
       stats: { kind: 'stats' },
       configApply: { kind: 'configApply', xml: new TextDecoder().decode(config) },
       gdbServer: { kind: 'gdbServer', enable: false },
+      scenario: { kind: 'scenario' },
     };
     // Commands that need the machine stopped go first; each one's stop is waited for.
     const order: CommandKind[] = [
@@ -457,6 +474,7 @@ describe('coverage of the protocol', () => {
       'run',
       'pause',
       'configApply',
+      'scenario',
       'gdbServer',
       'load',
     ];

@@ -147,6 +147,9 @@ interface Session {
   readonly dbg: Debugger;
   readonly programs: (pd: Pd) => DebugInfo | null;
   readonly name: string;
+  readonly file: string;
+  /** Init's configuration as it is now (the scenario's, then each applied one). */
+  config: string;
 }
 
 /** What a connected client receives. */
@@ -474,7 +477,12 @@ export class EngineHost {
         if (!parsed.ok) fail('invalid', formatIssue('config', parsed.error), 'cmd.xml');
         const err = s.sys.updateConfig(cmd.xml);
         if (err) fail('invalid', err.replace(/^Error: /, ''), 'cmd.xml');
+        s.config = cmd.xml;
         return null;
+      }
+      case 'scenario': {
+        const s = this.need();
+        return { name: s.name, file: s.file, config: s.config };
       }
       case 'gdbServer':
         return this.gdbServer(cmd);
@@ -510,7 +518,7 @@ export class EngineHost {
     this.sample = { at: now(), instructions: 0, cycles: 0, exec: new Map() };
     this.wasRunning = false;
     const name = basename(sc.file).replace(/\.xml$/, '');
-    this.session = { sys, dbg, programs, name };
+    this.session = { sys, dbg, programs, name, file: sc.file, config: sc.xml };
     this.flush();
     this.sendStats(false);
     return { name };

@@ -8,7 +8,7 @@
  *   reports its port, as one JSON line `{"ready":true,"port":N,"url":"ws://..."}` on stdout and,
  *   when started with an IPC channel (`fork`), as an IPC message of the same shape.
  *
- * Options (WebSocket role): `--port N` (default 0: any free port), `--origin URL` (the only
+ * Options: `--port N` (WebSocket role; default 0: any free port), `--origin URL` (the only
  * page origin allowed to connect), `--load FILE` (a scenario to load before the first client),
  * `--pace=flat` (run as fast as the host can; default: virtual time paced to real time).
  * The process ends when its parent goes (IPC disconnect, SIGTERM, or the parent died).
@@ -31,14 +31,16 @@ export function serveParentPort(host: EngineHost, parentPort: ParentPort): void 
   });
 }
 
-async function main(): Promise<void> {
-  // A person watches: virtual time at the pace of real time unless asked otherwise.
-  const pace = process.argv.includes('--pace=flat') ? 'flat' : 'realtime';
-  const host = EngineHost.create({ pace });
-  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-  if (parentPort) return serveParentPort(host, parentPort);
-
+/**
+ * Runs the engine process with these arguments (see the options above). Exported so that the
+ * Electron build can start it from an entry of its own (`src/main/engine_entry.ts`).
+ */
+let started = false;
+export async function runEngineProcess(argv: string[] = process.argv.slice(2)): Promise<void> {
+  if (started) return; // a bundle may both import this module and run it as its entry
+  started = true;
   const { values } = parseArgs({
+    args: argv,
     options: {
       port: { type: 'string' },
       origin: { type: 'string' },
@@ -46,18 +48,25 @@ async function main(): Promise<void> {
       pace: { type: 'string' },
     },
   });
+  // A person watches: virtual time at the pace of real time unless asked otherwise.
+  const pace = values.pace === 'flat' ? 'flat' : 'realtime';
+  const host = EngineHost.create({ pace });
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  const fail = (why: string, code: number): never => {
+    process.stderr.write(`engine: ${why}\n`);
+    process.exit(code);
+  };
   const port = Number(values.port ?? '0');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`engine: --port must be 0..65535, got ${values.port}\n`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535, got ${values.port}`, 2);
   if (values.load !== undefined) {
     const reply = await host.execute(0, { kind: 'load', path: values.load });
-    if (!reply.ok) {
-      process.stderr.write(`engine: ${reply.error.message}\n`);
-      process.exit(1);
-    }
+    // In Electron the window shows the error and offers to open another scenario; the browser
+    // host's engine has nobody to tell but its parent.
+    if (!reply.ok && !parentPort) fail(reply.error.message, 1);
+    if (!reply.ok) process.stderr.write(`engine: ${reply.error.message}\n`);
   }
+  if (parentPort) return serveParentPort(host, parentPort);
+
   let server: EngineWebSocketServer;
   try {
     server = await EngineWebSocketServer.listen({ port, origin: values.origin }, (t) => host.attach(t));
@@ -83,4 +92,4 @@ async function main(): Promise<void> {
   }, 1000).unref();
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void runEngineProcess();

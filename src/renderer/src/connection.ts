@@ -7,6 +7,9 @@
  */
 import { connectWebSocket } from '../../engine/host/transport_websocket_client';
 import type { EngineTransport } from '../../engine/host/transport';
+import { MessagePortTransport } from '../../engine/host/transport_messageport';
+import type { CorescopeApi } from '../../preload/api';
+import { ENGINE_PORT_MESSAGE } from '../../preload/channels';
 import {
   HELLO,
   parseMessage,
@@ -53,6 +56,7 @@ export class EngineConnection {
 
   /** Connects the way this shell allows: Electron's port, else the browser host's WebSocket. */
   static async open(): Promise<EngineConnection> {
+    if (window.corescope) return EngineConnection.openElectron(window.corescope);
     const res = await fetch('/engine.json', { cache: 'no-store' });
     if (!res.ok) throw new Error(`the page's server has no engine (${res.status} ${res.statusText})`);
     const info = (await res.json()) as { url?: string; error?: string };
@@ -60,12 +64,31 @@ export class EngineConnection {
     return new EngineConnection(await connectWebSocket(info.url));
   }
 
-  /** Asks the page's server for a fresh engine process (after the old one died). */
+  /** Asks the page's server (or Electron's main process) for a fresh engine process. */
   static async restart(): Promise<EngineConnection> {
+    if (window.corescope) {
+      await window.corescope.restartEngine();
+      return EngineConnection.openElectron(window.corescope);
+    }
     const res = await fetch('/engine/restart', { method: 'POST' });
     const info = (await res.json()) as { url?: string; error?: string };
     if (typeof info.url !== 'string') throw new Error(info.error ?? 'the engine did not restart');
     return new EngineConnection(await connectWebSocket(info.url));
+  }
+
+  /** Electron: the main process posts a MessagePort to the engine process (via the preload). */
+  private static async openElectron(api: CorescopeApi): Promise<EngineConnection> {
+    const port = new Promise<MessagePort>((resolve) => {
+      const take = (e: MessageEvent): void => {
+        const data = e.data as { corescope?: string } | null;
+        if (e.source !== window || data?.corescope !== ENGINE_PORT_MESSAGE || !e.ports[0]) return;
+        window.removeEventListener('message', take);
+        resolve(e.ports[0]);
+      };
+      window.addEventListener('message', take);
+    });
+    await api.connectEngine();
+    return new EngineConnection(new MessagePortTransport(await port));
   }
 
   get closed(): string | null {

@@ -12,6 +12,7 @@ import { useBreakpoints } from './breakpoints';
 import { useConsole } from './console';
 import { useThreads } from './threads';
 import { useTopology } from './topology';
+import { useTrace } from './trace';
 
 export type ConnectionState = 'connecting' | 'ready' | 'lost';
 
@@ -30,7 +31,11 @@ export const useSession = defineStore('session', () => {
   /** MIPS and virtual time samples for the stats plot (newest last, bounded). */
   const history = ref<{ t: number; mips: number; loads: Record<number, number> }[]>([]);
   const errors = ref<ShownError[]>([]);
+  /** The loaded scenario's name, and its path where it came from a file. */
   const scenario = ref('');
+  const scenarioPath = ref<string | null>(null);
+  /** Long work under way (loading a scenario), shown as progress; null when idle. */
+  const busy = ref<string | null>(null);
   let errorId = 0;
 
   function report(e: unknown): void {
@@ -93,17 +98,28 @@ export const useSession = defineStore('session', () => {
     listeners.add(cb);
   }
 
+  function lost(why: string): void {
+    state.value = 'lost';
+    running.value = false;
+    lostWhy.value = why;
+  }
+
   async function attach(c: EngineConnection): Promise<void> {
     connection.value = markRaw(c);
     state.value = 'ready';
     lostWhy.value = '';
     c.onEvent((e) => onEvent(e));
     c.onClose((why) => {
-      if (connection.value !== c) return;
-      state.value = 'lost';
-      running.value = false;
-      lostWhy.value = why;
+      if (connection.value === c) lost(why);
     });
+    // Electron: the scenario given on the command line (or the demo) on the first connection.
+    const initial = (await window.corescope?.initialScenario()) ?? null;
+    if (initial) await load({ path: initial });
+    else await refresh();
+  }
+
+  /** Reads everything the stores show from the engine (after connecting or loading). */
+  async function refresh(): Promise<void> {
     const s = await call({ kind: 'stats' });
     stats.value = s;
     useTopology().set(await call({ kind: 'topology' }));
@@ -115,23 +131,26 @@ export const useSession = defineStore('session', () => {
 
   async function connect(): Promise<void> {
     state.value = 'connecting';
+    // Electron tells the window when the engine process dies (its port just goes quiet).
+    window.corescope?.onEngineDied((why) => lost(why));
     try {
       await attach(await EngineConnection.open());
     } catch (e) {
-      state.value = 'lost';
-      lostWhy.value = e instanceof Error ? e.message : String(e);
+      if (state.value === 'connecting') lost(e instanceof Error ? e.message : String(e));
     }
   }
 
-  /** Starts a new engine process (browser host) and connects to it. */
+  /** Starts a new engine process and connects to it; in Electron, reloads the last scenario. */
   async function restartEngine(): Promise<void> {
     state.value = 'connecting';
     try {
       connection.value?.close();
-      await attach(await EngineConnection.restart());
+      const c = await EngineConnection.restart();
+      const path = window.corescope ? scenarioPath.value : null;
+      await attach(c);
+      if (path) await load({ path });
     } catch (e) {
-      state.value = 'lost';
-      lostWhy.value = e instanceof Error ? e.message : String(e);
+      lost(e instanceof Error ? e.message : String(e));
     }
   }
 
@@ -146,11 +165,30 @@ export const useSession = defineStore('session', () => {
     await call({ kind: how, thread }).catch(() => {});
   }
 
-  async function loadText(text: string, name: string): Promise<void> {
-    const r = await call({ kind: 'load', text, name });
-    scenario.value = r.name;
-    await attach(connection.value!);
+  /**
+   * Loads a scenario, from a file (`path`) or from text (an editor, a file dropped on a
+   * browser page). A scenario that fails to load leaves the old one running; the error, which
+   * names the file and line, is shown.
+   */
+  async function load(source: { path: string } | { text: string; name: string }): Promise<void> {
+    busy.value = `loading ${'path' in source ? source.path : source.name}…`;
+    try {
+      const r = await call({ kind: 'load', ...source });
+      scenario.value = r.name;
+      scenarioPath.value = 'path' in source ? source.path : null;
+      if ('path' in source) void window.corescope?.scenarioOpened(source.path);
+      running.value = false;
+      lastStop.value = null;
+      history.value = [];
+      useConsole().clear();
+      useTrace().reset();
+      await refresh();
+    } finally {
+      busy.value = null;
+    }
   }
+
+  const loadText = (text: string, name: string): Promise<void> => load({ text, name });
 
   return {
     connection,
@@ -162,6 +200,8 @@ export const useSession = defineStore('session', () => {
     history,
     errors,
     scenario,
+    scenarioPath,
+    busy,
     report,
     dismiss,
     call,
@@ -171,6 +211,8 @@ export const useSession = defineStore('session', () => {
     run,
     pause,
     step,
+    load,
     loadText,
+    refresh,
   };
 });

@@ -4,13 +4,13 @@
  * selected event, and exports to Perfetto (Chrome trace JSON, streamed by the engine in chunks).
  */
 import { defineStore } from 'pinia';
-import { markRaw, ref, watch } from 'vue';
+import { markRaw, ref, shallowRef, watch } from 'vue';
 import { namesFromTopology, TimelineModel, type TimelineSelection } from '../timeline/model';
 import { useSession } from './session';
 import { useTopology } from './topology';
 
 export const useTrace = defineStore('trace', () => {
-  const model = markRaw(new TimelineModel());
+  const model = shallowRef(markRaw(new TimelineModel()));
   const version = ref(0);
   const selection = ref<TimelineSelection | null>(null);
   /** Progress of an export: characters received, or null when none runs. */
@@ -21,8 +21,8 @@ export const useTrace = defineStore('trace', () => {
   const session = useSession();
   session.listen((e) => {
     if (e.kind === 'trace') {
-      model.append(e.events);
-      version.value = model.version;
+      model.value.append(e.events);
+      version.value = model.value.version;
     } else if (e.kind === 'traceChunk') {
       const parts = exports.get(e.token);
       if (!parts) return;
@@ -40,10 +40,18 @@ export const useTrace = defineStore('trace', () => {
     () => topo.topology,
     (t) => {
       if (!t) return;
-      model.setNames(namesFromTopology(t));
-      version.value = model.version;
+      model.value.setNames(namesFromTopology(t));
+      version.value = model.value.version;
     },
   );
+
+  /** A new scenario: its trace starts empty. */
+  function reset(): void {
+    model.value = markRaw(new TimelineModel());
+    if (topo.topology) model.value.setNames(namesFromTopology(topo.topology));
+    selection.value = null;
+    version.value = -1;
+  }
 
   async function exportPerfetto(): Promise<void> {
     const r = await session.call({ kind: 'traceExport' });
@@ -61,5 +69,5 @@ export const useTrace = defineStore('trace', () => {
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
-  return { model, version, selection, exporting, exportPerfetto, lastDownload: () => lastDownload };
+  return { model, version, selection, exporting, reset, exportPerfetto, lastDownload: () => lastDownload };
 });
