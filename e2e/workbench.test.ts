@@ -134,7 +134,7 @@ describe.skipIf(!hasChromium)('workbench in Chromium (browser host)', () => {
     await expect.poll(() => entry.count()).toBe(1);
     const address = Number(await entry.getAttribute('data-address'));
     await entry.getByTestId('gutter').click();
-    await expect.poll(() => page.getByTestId('breakpoint').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('bp-row').count()).toBe(1);
     await page.keyboard.press('F5');
     await expect
       .poll(() => page.getByTestId('status').textContent(), { timeout: 20_000 })
@@ -179,6 +179,75 @@ describe.skipIf(!hasChromium)('workbench in Chromium (browser host)', () => {
     await input.press('Enter');
     await expect.poll(() => page.getByTestId('console-line').last().textContent()).toContain('unknown command');
     await shot('console');
+    expect(errors).toEqual([]);
+  });
+
+  it("opens a PD's memory map, finds its stack region and reads it in the hex view", async () => {
+    await page.getByTestId('component').filter({ hasText: 'init -> counter' }).click();
+    await page.getByTestId('tab-memory').click();
+    const stack = page.getByTestId('region').filter({ hasText: 'stack' });
+    await expect.poll(() => stack.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await stack.first().click();
+    // The hex view went to the region (most of a stack area is not mapped: "??").
+    await expect.poll(() => page.getByTestId('hex-row').count()).toBeGreaterThan(0);
+    // A function of the program, by name: its code reads as bytes.
+    await page.getByTestId('hex-goto').fill('component_construct');
+    await page.getByTestId('hex-goto').press('Enter');
+    await expect.poll(() => page.getByTestId('hex-error').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('hex-row').first().textContent()).toMatch(/^[0-9a-f]{8}[0-9a-f]{32}/); // address, then 16 bytes read (none "??")
+    await shot('memory-map');
+    await page.getByTestId('tab-physical').click();
+    await expect.poll(() => page.getByTestId('phys-owner').count()).toBeGreaterThan(1);
+    await expect.poll(() => page.getByTestId('phys-device').count()).toBeGreaterThan(0);
+    await shot('physical-memory');
+  });
+
+  it('shows MIPS and per-thread load over time', async () => {
+    await page.getByTestId('run').click();
+    await page.getByTestId('tab-stats').click();
+    const plot = page.getByTestId('stats-plot');
+    await expect
+      .poll(async () => Number(await plot.getAttribute('data-samples')), { timeout: 20_000 })
+      .toBeGreaterThan(3);
+    // At least one thread's load has a series of its own.
+    await expect.poll(async () => (await plot.getAttribute('data-series')) ?? '').not.toBe('');
+    await shot('stats');
+  });
+
+  it('shows a broken config at its line in the scenario editor, and applies a good one live', async () => {
+    await page.getByTestId('tab-editor').click();
+    const editor = page.getByTestId('scenario-editor');
+    await expect.poll(() => editor.locator('.cm-content').textContent()).toContain('<config');
+    // Break the line after <config>: an element that is never closed (typed as a person would).
+    const configLine = editor
+      .locator('.cm-line')
+      .filter({ hasText: /^<config/ })
+      .first();
+    await configLine.click();
+    await page.keyboard.press('End');
+    await page.keyboard.insertText('\n  <start name="broken">');
+    await expect.poll(() => editor.getAttribute('data-dirty')).toBe('true');
+    await page.getByTestId('editor-apply').click();
+    const err = page.getByTestId('editor-error').first();
+    await expect.poll(() => err.textContent(), { timeout: 10_000 }).toMatch(/^line \d+: /);
+    await expect.poll(() => page.locator('.cm-lintRange-error').count()).toBeGreaterThan(0);
+    await shot('scenario-editor-error');
+    // Undo the edit (in the editor): Apply succeeds and the errors go.
+    await editor.locator('.cm-content').focus();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => editor.getAttribute('data-dirty')).toBe('false');
+    await page.getByTestId('editor-apply').click();
+    await expect.poll(() => page.getByTestId('editor-error').count()).toBe(0);
+  });
+
+  it('opens another bundled scenario from the Open menu', async () => {
+    await page.getByTestId('open').click();
+    await page.getByTestId('open-menu').getByRole('menuitem', { name: 'rpc', exact: true }).click();
+    await expect.poll(() => page.getByTestId('scenario').textContent(), { timeout: 20_000 }).toBe('rpc');
+    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 20_000 }).toBe('running');
+    const labels = await page.getByTestId('component').allTextContents();
+    expect(labels.some((l) => l.includes('hello_client'))).toBe(true);
+    expect(labels.some((l) => l.includes('counter'))).toBe(false);
     expect(errors).toEqual([]);
   });
 });

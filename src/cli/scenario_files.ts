@@ -4,7 +4,7 @@
  * guest components (resources/guest/<group>/x.elf).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseInitConfig, formatIssue } from '../engine/core/init/config';
 
@@ -15,6 +15,30 @@ export interface Scenario {
   file: string;
   xml: string;
   modules: Map<string, Uint8Array>;
+}
+
+/**
+ * Reads a source file a guest program's line table names (`file` as the table has it, relative
+ * to the program's guest group, e.g. "counter.c" or "../sdk/src/crt0.S"). Only files inside the
+ * shipped guest sources are read. Returns the text and where it was found, or why not.
+ */
+export function readGuestSource(binary: string, file: string): { path: string; text: string } | string {
+  if (!existsSync(GUEST_ROOT)) return `no guest sources here (${GUEST_ROOT})`;
+  const groups = readdirSync(GUEST_ROOT, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(GUEST_ROOT, d.name));
+  // The program's own group first, where its ELF is.
+  groups.sort((a, b) => Number(existsSync(join(b, `${binary}.elf`))) - Number(existsSync(join(a, `${binary}.elf`))));
+  for (const g of groups) {
+    const path = resolve(g, file);
+    if (!path.startsWith(GUEST_ROOT + sep) || !existsSync(path)) continue;
+    try {
+      return { path, text: readFileSync(path, 'utf8') };
+    } catch (e) {
+      return `cannot read ${path}: ${(e as Error).message}`;
+    }
+  }
+  return `source file "${file}" of ${binary} is not among the guest sources`;
 }
 
 /** Finds the ELF for ROM module `name`: beside the scenario, then in each guest group. */

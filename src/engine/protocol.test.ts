@@ -91,6 +91,8 @@ const VALID: { [K in CommandKind]: Extract<Command, { kind: K }>[] } = {
   disassemble: [{ kind: 'disassemble', pd: 1, address: 0x1000, count: LIMITS.disassembleCount }],
   backtrace: [{ kind: 'backtrace', thread: 3 }],
   sourceLines: [{ kind: 'sourceLines', pd: 1, file: 'counter.c' }],
+  sourceFiles: [{ kind: 'sourceFiles', pd: 1 }],
+  sourceText: [{ kind: 'sourceText', pd: 1, file: 'counter.c' }],
   symbolLookup: [{ kind: 'symbolLookup', pd: 1, name: 'main' }],
   topology: [{ kind: 'topology' }],
   capSpace: [{ kind: 'capSpace', pd: 1 }],
@@ -118,7 +120,7 @@ const cmd = (c: unknown, id = 1): unknown => ({ type: 'cmd', id, cmd: c });
 describe('valid commands', () => {
   it('has a sample for every kind, and every kind parses', () => {
     expect(Object.keys(VALID).sort()).toEqual([...COMMAND_KINDS].sort());
-    expect(COMMAND_KINDS.length).toBe(38);
+    expect(COMMAND_KINDS.length).toBe(40);
     let id = 0;
     for (const kind of COMMAND_KINDS) {
       for (const c of VALID[kind]) {
@@ -520,6 +522,8 @@ const RESULTS: { [K in CommandKind]: CommandResult<K> } = {
     ],
   },
   sourceLines: { file: 'main.c', lines: [{ line: 3, address: 0x1000 }] },
+  sourceFiles: { files: ['main.c', '../sdk/src/crt0.S'] },
+  sourceText: { file: 'main.c', path: '/guest/main.c', text: 'int main(void) {}\n' },
   symbolLookup: { symbols: [{ name: 'main', address: 0x1000, size: 64, kind: 'function', file: 'main.c', line: 3 }] },
   topology,
   capSpace: {

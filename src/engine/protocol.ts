@@ -706,6 +706,16 @@ const COMMANDS = {
     cmd: command('sourceLines', { pd: Id, file: Path }),
     result: v.strictObject({ file: Path, lines: list(v.strictObject({ line: Count, address: Uint32 }), 1 << 20) }),
   },
+  /** The source files of `pd`'s program that have code (as its line table names them). */
+  sourceFiles: {
+    cmd: command('sourceFiles', pdOnly),
+    result: v.strictObject({ files: list(Path, 1 << 14) }),
+  },
+  /** The text of one of them (`file` as sourceLines takes it); `path` is where the host found it. */
+  sourceText: {
+    cmd: command('sourceText', { pd: Id, file: Path }),
+    result: v.strictObject({ file: Path, path: Path, text: Document }),
+  },
   /** Symbols of `pd`'s program named `name`. */
   symbolLookup: {
     cmd: command('symbolLookup', { pd: Id, name: Name }),

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SCENARIO_ROOT } from '../../src/cli/scenario_files';
+import { GUEST_ROOT, SCENARIO_ROOT } from '../../src/cli/scenario_files';
 import { EngineHost } from '../../src/engine/host/engine_host';
 import { EngineWebSocketServer, connectWebSocketFromNode } from '../../src/engine/host/transport_websocket';
 import {
@@ -281,6 +281,21 @@ describe('running', () => {
     const src = await c.call({ kind: 'sourceLines', pd, file: 'counter.c' });
     expect(src.file).toMatch(/counter\.c$/);
     expect(src.lines.length).toBeGreaterThan(3);
+    const files = await c.call({ kind: 'sourceFiles', pd });
+    expect(files.files).toContain(src.file);
+    expect(files.files.some((f) => f.endsWith('crt0.S'))).toBe(true);
+    const text = await c.call({ kind: 'sourceText', pd, file: 'counter.c' });
+    expect(text.path).toBe(join(GUEST_ROOT, 'basics', 'counter.c'));
+    expect(text.text).toBe(readFileSync(text.path, 'utf8'));
+    // The lines with code are lines of that text.
+    expect(Math.max(...src.lines.map((l) => l.line))).toBeLessThanOrEqual(text.text.split('\n').length);
+    const crt0 = files.files.find((f) => f.endsWith('crt0.S'))!;
+    expect((await c.call({ kind: 'sourceText', pd, file: crt0 })).text).toContain('_start');
+    // Only what the line table names: no other files of the host.
+    expect(await c.refuse({ kind: 'sourceText', pd, file: '../../../../etc/passwd' })).toMatchObject({
+      code: 'notFound',
+      field: 'cmd.file',
+    });
     const sym = await c.call({ kind: 'symbolLookup', pd, name: 'component_construct' });
     expect(sym.symbols[0]).toMatchObject({ name: 'component_construct', kind: 'function' });
 
@@ -423,6 +438,8 @@ describe('coverage of the protocol', () => {
       disassemble: { kind: 'disassemble', pd, address: 0x1_0000, count: 8 },
       backtrace: { kind: 'backtrace', thread: ep },
       sourceLines: { kind: 'sourceLines', pd, file: 'counter.c' },
+      sourceFiles: { kind: 'sourceFiles', pd },
+      sourceText: { kind: 'sourceText', pd, file: 'counter.c' },
       symbolLookup: { kind: 'symbolLookup', pd, name: 'timer' },
       topology: { kind: 'topology' },
       capSpace: { kind: 'capSpace', pd },
@@ -446,6 +463,8 @@ describe('coverage of the protocol', () => {
       'disassemble',
       'backtrace',
       'sourceLines',
+      'sourceFiles',
+      'sourceText',
       'symbolLookup',
       'topology',
       'capSpace',

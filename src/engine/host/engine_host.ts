@@ -20,7 +20,7 @@
  * The host runs in Node (the browser host's child process, Electron's utility process);
  * scenario files are read through the functions in the options, defaulting to the CLI's.
  */
-import { loadScenario, scenarioFromText, type Scenario } from '../../cli/scenario_files';
+import { loadScenario, readGuestSource, scenarioFromText, type Scenario } from '../../cli/scenario_files';
 import { disassembleRange } from '../cpu/disasm';
 import { ABI_NAMES } from '../cpu/registers';
 import type { LogLine } from '../core/core';
@@ -77,6 +77,8 @@ export interface EngineHostOptions {
   flushMs?: number;
   /** Interval of stats and topology checks, in ms (default 250). */
   statsMs?: number;
+  /** Reads a source file of a program (`binary`) as its line table names it (default: the guest sources). */
+  readSource?: (binary: string, file: string) => { path: string; text: string } | string;
   /** Starts a GDB server over the debugger (default: the stub on 127.0.0.1 over TCP). */
   startGdb?: (debugger_: Debugger, port: number) => Promise<GdbServerHandle | string>;
 }
@@ -184,6 +186,7 @@ export class EngineHost {
       flushMs: options.flushMs ?? 50,
       statsMs: options.statsMs ?? 250,
       startGdb: options.startGdb ?? startGdb,
+      readSource: options.readSource ?? readGuestSource,
     };
   }
 
@@ -717,6 +720,26 @@ export class EngineHost {
         const lines =
           info.linesOf(cmd.file) ?? fail('notFound', `no source file "${cmd.file}" in ${pd.label}`, 'cmd.file');
         return lines;
+      }
+      case 'sourceFiles': {
+        const pd = this.pd(s, cmd.pd);
+        const info = s.programs(pd) ?? fail('notFound', `${pd.label} has no debug information`, 'cmd.pd');
+        return { files: info.files() };
+      }
+      case 'sourceText': {
+        const pd = this.pd(s, cmd.pd);
+        const info = s.programs(pd) ?? fail('notFound', `${pd.label} has no debug information`, 'cmd.pd');
+        // Only files the program's line table names, as it names them.
+        const known =
+          info.linesOf(cmd.file) ?? fail('notFound', `no source file "${cmd.file}" in ${pd.label}`, 'cmd.file');
+        let binary: string | null = null;
+        for (const c of s.sys.init.children.values()) if (c.pdSession && c.pd === pd) binary = c.start.binary;
+        if (binary === null) return fail('notFound', `${pd.label} is not one of init's children`, 'cmd.pd');
+        const r = this.opts.readSource(binary, known.file);
+        if (typeof r === 'string') return fail('notFound', r, 'cmd.file');
+        if (r.text.length > LIMITS.document)
+          return fail('failed', `${r.path} is larger than ${LIMITS.document} characters`, 'cmd.file');
+        return { file: known.file, path: r.path, text: r.text };
       }
       case 'symbolLookup': {
         const pd = this.pd(s, cmd.pd);

@@ -2,13 +2,28 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { CapSpaceSchema, TopologySchema, type ThreadInfo, type Topology } from '../../../engine/protocol';
 import {
+  arrangeThreads,
   buildElements,
   diffElements,
+  FLASH_DURATION_MS,
+  FLASH_INTERVAL_MS,
+  Flasher,
+  flashTargets,
+  nodeSize,
+  pdGraph,
   placeNew,
+  seedPositions,
+  separate,
+  syntheticTopology,
+  THREAD_CELL,
+  threadGrid,
+  type Box,
   type CapRow,
   type EdgeElement,
+  type FlashEvent,
   type GraphElement,
   type NodeElement,
+  type Position,
 } from './model';
 
 // ------------------------------------------------------------- fixture --
@@ -167,11 +182,14 @@ describe('buildElements', () => {
     expect(cls(41)).toBe('thread not-started');
   });
 
-  it("marks a deadlock cycle's threads, wait edges and the sessions between their PDs", () => {
+  it("marks a deadlock cycle's threads, their PDs, wait edges and the sessions between their PDs", () => {
     const els = buildElements(topology(), { cycles: [[20, 30]] });
     expect(byId(els, 'thread-20')?.classes).toBe('thread running deadlock');
     expect(byId(els, 'thread-30')?.classes).toBe('thread paused deadlock');
     expect(byId(els, 'thread-21')?.classes).toBe('thread ready');
+    expect(byId(els, 'pd-2')?.classes).toBe('pd deadlock');
+    expect(byId(els, 'pd-3')?.classes).toBe('pd deadlock');
+    expect(byId(els, 'pd-4')?.classes).toBe('pd');
     const waits = edges(els, 'wait');
     expect(waits.map((e) => [e.data.id, e.data.source, e.data.target, e.classes])).toEqual([
       ['wait-20-30', 'thread-20', 'thread-30', 'wait deadlock'],
@@ -230,7 +248,8 @@ describe('diffElements', () => {
     ]);
     expect(d.remove).toEqual([]);
     expect(d.update).toEqual([
-      { id: 'pd-2', classes: 'pd' },
+      { id: 'pd-1', classes: 'pd init deadlock' },
+      { id: 'pd-2', classes: 'pd deadlock' },
       { id: 'pd-3', data: { label: 'hello2' } },
       { id: 'thread-10', classes: 'thread blocked deadlock' },
       { id: 'thread-20', data: { state: 'blocked' }, classes: 'thread blocked' },
@@ -287,5 +306,344 @@ describe('placeNew', () => {
     const at = placeNew(buildElements(t), () => undefined, { x: 500, y: 500 });
     expect(Math.hypot(at.get('pd-7')!.x - 500, at.get('pd-7')!.y - 500)).toBeLessThan(200);
     expect(at.get('thread-70')).not.toEqual(at.get('thread-71'));
+  });
+});
+
+describe('deadlock cycles', () => {
+  it('draws a longer cycle as wait edges in waiting order, closing the loop', () => {
+    const els = buildElements(topology(), { cycles: [[20, 31, 40]] });
+    expect(edges(els, 'wait').map((e) => [e.data.source, e.data.target, e.classes])).toEqual([
+      ['thread-20', 'thread-31', 'wait deadlock'],
+      ['thread-31', 'thread-40', 'wait deadlock'],
+      ['thread-40', 'thread-20', 'wait deadlock'],
+    ]);
+    const red = els.filter((e) => e.classes.split(' ').includes('deadlock')).map((e) => e.data.id);
+    expect(red.sort()).toEqual(
+      [
+        'pd-2',
+        'pd-3',
+        'pd-4',
+        'thread-20',
+        'thread-31',
+        'thread-40',
+        'wait-20-31',
+        'wait-31-40',
+        'wait-40-20',
+        // Of the sessions only counter -> hello runs along the cycle (worker -> hello runs against it).
+        'session-2-3-Hello',
+      ].sort(),
+    );
+  });
+
+  it('draws a thread waiting for itself as a loop, and the same step of two cycles once', () => {
+    const els = buildElements(topology(), { cycles: [[21], [20, 30], [30, 20]] });
+    expect(ids(edges(els, 'wait'))).toEqual(['wait-20-30', 'wait-21-21', 'wait-30-20']);
+  });
+
+  it('clears the red when the cycle is gone', () => {
+    const d = diffElements(buildElements(topology(), { cycles: [[20, 30]] }), buildElements(topology()));
+    expect(d.remove.sort()).toEqual(['wait-20-30', 'wait-30-20']);
+    expect(d.update).toEqual([
+      { id: 'pd-2', classes: 'pd' },
+      { id: 'pd-3', classes: 'pd' },
+      { id: 'thread-20', classes: 'thread running' },
+      { id: 'thread-30', classes: 'thread paused' },
+      { id: 'session-2-3-Hello', classes: 'session' },
+    ]);
+  });
+});
+
+describe('layout helpers', () => {
+  it('lays threads out in a grid as square as it gets', () => {
+    expect(threadGrid(0)).toEqual({ cols: 1, rows: 1 });
+    expect(threadGrid(1)).toEqual({ cols: 1, rows: 1 });
+    expect(threadGrid(2)).toEqual({ cols: 2, rows: 1 });
+    expect(threadGrid(5)).toEqual({ cols: 3, rows: 2 });
+    expect(threadGrid(9)).toEqual({ cols: 3, rows: 3 });
+  });
+
+  it('reduces the graph to PDs and core, one edge per linked pair, without capabilities', () => {
+    const g = pdGraph(buildElements(topology(), { caps: caps(), cycles: [[20, 30]] }));
+    expect(g.nodes.map((n) => n.id)).toEqual(['core', 'pd-1', 'pd-2', 'pd-3', 'pd-4']);
+    // Boxes grow with their threads.
+    const size = (id: string) => g.nodes.find((n) => n.id === id)!;
+    expect(size('pd-2').width).toBeGreaterThanOrEqual(2 * THREAD_CELL.width);
+    expect(size('pd-1').width).toBeLessThan(size('pd-2').width);
+    // Parent, session and wait edges (20 -> 30 is counter -> hello, already linked by a
+    // session) collapse to pairs; cap edges (counter -> core, worker -> core) add nothing new.
+    expect(g.edges.map((e) => e.id).sort()).toEqual([
+      'layout-core|pd-2',
+      'layout-core|pd-3',
+      'layout-pd-1|pd-2',
+      'layout-pd-1|pd-3',
+      'layout-pd-2|pd-3',
+      'layout-pd-3|pd-4',
+    ]);
+  });
+
+  it('sizes a PD box for its grid of threads and its title', () => {
+    const pdData = (threads: number, label: string) =>
+      ({ id: 'pd-9', kind: 'pd', pd: 9, label, owner: null, threads }) as const;
+    const four = nodeSize(pdData(4, 'x'));
+    expect(four.width).toBeGreaterThanOrEqual(2 * THREAD_CELL.width);
+    expect(four.height).toBeGreaterThanOrEqual(2 * THREAD_CELL.height);
+    // A long title widens the box.
+    expect(nodeSize(pdData(1, 'a_rather_long_component_name')).width).toBeGreaterThan(nodeSize(pdData(1, 'x')).width);
+  });
+
+  it('seeds the same distinct positions every time', () => {
+    const nodes = pdGraph(buildElements(topology())).nodes;
+    const a = seedPositions(nodes);
+    expect(seedPositions(nodes)).toEqual(a);
+    const keys = new Set([...a.values()].map((p) => `${p.x.toFixed(3)},${p.y.toFixed(3)}`));
+    expect(keys.size).toBe(nodes.length);
+  });
+
+  it("sets each PD's threads in a grid under its title, around the PD's center", () => {
+    const els = buildElements(topology());
+    const centers = new Map([
+      ['pd-2', { x: 100, y: 100 }],
+      ['core', { x: 0, y: 0 }],
+    ]);
+    const at = arrangeThreads(els, centers);
+    const t20 = at.get('thread-20')!;
+    const t21 = at.get('thread-21')!;
+    expect(t21.x - t20.x).toBe(THREAD_CELL.width);
+    expect((t20.x + t21.x) / 2).toBe(100);
+    expect(t20.y).toBe(t21.y);
+    expect(t20.y).toBeGreaterThan(100);
+    expect(at.get('core')).toEqual({ x: 0, y: 0 });
+    expect(at.get('pd-2')).toEqual({ x: 100, y: 100 });
+    // No center, no position.
+    expect(at.has('thread-30')).toBe(false);
+  });
+});
+
+describe('separate', () => {
+  const overlapping = (a: Position, b: Position, w: number, h: number) =>
+    Math.abs(a.x - b.x) < w && Math.abs(a.y - b.y) < h;
+
+  it('pushes overlapping boxes apart and leaves the others where they are', () => {
+    const nodes = [
+      { id: 'a', width: 100, height: 60 },
+      { id: 'b', width: 100, height: 60 },
+      { id: 'c', width: 100, height: 60 },
+      { id: 'far', width: 100, height: 60 },
+    ];
+    const centers = new Map<string, Position>([
+      ['a', { x: 0, y: 0 }],
+      ['b', { x: 10, y: 5 }],
+      ['c', { x: 0, y: 0 }],
+      ['far', { x: 1000, y: 1000 }],
+    ]);
+    expect(separate(nodes, centers, 10)).toBeGreaterThan(0);
+    const at = (id: string) => centers.get(id)!;
+    for (const [x, y] of [
+      ['a', 'b'],
+      ['a', 'c'],
+      ['b', 'c'],
+    ]) {
+      expect(overlapping(at(x), at(y), 110, 70)).toBe(false);
+    }
+    expect(at('far')).toEqual({ x: 1000, y: 1000 });
+    // Nothing overlaps any more: a second pass moves nothing.
+    expect(separate(nodes, centers, 10)).toBe(0);
+  });
+
+  it('untangles a dense clump of PD boxes, the same way every time', () => {
+    const nodes = pdGraph(buildElements(syntheticTopology(60, 0).topology)).nodes;
+    const clump = () => new Map(nodes.map((n, i) => [n.id, { x: (i % 7) * 3, y: Math.floor(i / 7) * 3 }]));
+    const a = clump();
+    separate(nodes, a, 8, 200);
+    const b = clump();
+    separate(nodes, b, 8, 200);
+    expect(a).toEqual(b);
+    let overlaps = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) {
+        const p = a.get(nodes[i].id)!;
+        const q = a.get(nodes[j].id)!;
+        const w = (nodes[i].width + nodes[j].width) / 2;
+        const h = (nodes[i].height + nodes[j].height) / 2;
+        if (overlapping(p, q, w, h)) overlaps++;
+      }
+    }
+    expect(overlaps).toBe(0);
+  });
+});
+
+describe('placeNew with boxes', () => {
+  const boxAround = (c: Position, w: number, h: number): Box => ({
+    x1: c.x - w / 2,
+    y1: c.y - h / 2,
+    x2: c.x + w / 2,
+    y2: c.y + h / 2,
+  });
+  const overlap = (a: Box, b: Box) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+
+  it('puts new PDs beside their creator, clear of the boxes already shown and of each other', () => {
+    const before = topology();
+    const after = topology();
+    for (let i = 0; i < 6; i++) {
+      after.pds.push(pd(50 + i, `kid${i}`, 4, null, [thread(500 + i, 50 + i, 'ep', 'ready')]));
+    }
+    const d = diffElements(buildElements(before), buildElements(after));
+    const shown: Record<string, Box> = {
+      'pd-1': boxAround({ x: 0, y: 0 }, 100, 80),
+      'pd-2': boxAround({ x: 200, y: 0 }, 180, 80),
+      'pd-3': boxAround({ x: 0, y: 200 }, 180, 80),
+      'pd-4': boxAround({ x: 200, y: 200 }, 180, 120),
+      core: boxAround({ x: 400, y: 100 }, 44, 44),
+    };
+    const center = (b: Box) => ({ x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 });
+    const at = placeNew(
+      d.add,
+      (id) => (shown[id] ? center(shown[id]) : undefined),
+      { x: 0, y: 0 },
+      {
+        boxOf: (id) => shown[id],
+        obstacles: Object.values(shown),
+      },
+    );
+    const boxes: Box[] = [];
+    for (let i = 0; i < 6; i++) {
+      const el = d.add.find((e) => e.data.id === `pd-${50 + i}`)!;
+      const size = nodeSize(el.data as Parameters<typeof nodeSize>[0]);
+      const box = boxAround(at.get(`pd-${50 + i}`)!, size.width, size.height);
+      for (const other of [...Object.values(shown), ...boxes]) expect(overlap(box, other)).toBe(false);
+      boxes.push(box);
+      // Near worker (pd-4), not across the graph.
+      const c = at.get(`pd-${50 + i}`)!;
+      expect(Math.hypot(c.x - 200, c.y - 200)).toBeLessThan(600);
+      // Its thread sits inside it.
+      const t = at.get(`thread-${500 + i}`)!;
+      expect(t.x > box.x1 && t.x < box.x2 && t.y > box.y1 && t.y < box.y2).toBe(true);
+    }
+  });
+
+  it('puts new threads of a PD already shown in a row under its box', () => {
+    const before = topology();
+    const after = topology();
+    after.pds[1].threads.push(thread(22, 2, 'a', 'ready'), thread(23, 2, 'b', 'ready'));
+    const d = diffElements(buildElements(before), buildElements(after));
+    const box = boxAround({ x: 200, y: 0 }, 2 * THREAD_CELL.width + 20, 80);
+    const at = placeNew(
+      d.add,
+      () => ({ x: 200, y: 0 }),
+      { x: 0, y: 0 },
+      { boxOf: (id) => (id === 'pd-2' ? box : undefined) },
+    );
+    const a = at.get('thread-22')!;
+    const b = at.get('thread-23')!;
+    expect(a.y).toBe(b.y);
+    expect(b.x - a.x).toBe(THREAD_CELL.width);
+    expect(a.x).toBeGreaterThan(box.x1);
+    expect(b.x).toBeLessThan(box.x2);
+    expect(a.y).toBeGreaterThan(box.y2 - 20);
+    expect(a.y).toBeLessThan(box.y2 + THREAD_CELL.height);
+  });
+});
+
+describe('Flasher', () => {
+  const ev = (seq: number, pd: number | null, thread: number | null, kind: FlashEvent['kind'] = 'pagefault') => ({
+    seq,
+    pd,
+    thread,
+    kind,
+  });
+
+  it('flashes the thread and the PD an event names', () => {
+    expect(flashTargets(ev(1, 2, 20))).toEqual(['thread-20', 'pd-2']);
+    expect(flashTargets(ev(1, 2, null, 'irq'))).toEqual(['pd-2']);
+    expect(flashTargets(ev(1, null, null))).toEqual([]);
+  });
+
+  it('lights each new event once, and only new ones', () => {
+    const f = new Flasher();
+    const events = [ev(1, 2, 20), ev(2, 3, null, 'irq')];
+    expect(f.take(events, 0)).toEqual([
+      { id: 'thread-20', kind: 'pagefault' },
+      { id: 'pd-2', kind: 'pagefault' },
+      { id: 'pd-3', kind: 'irq' },
+    ]);
+    expect(f.lit('pd-3')).toBe('irq');
+    // Same list again, much later: nothing new.
+    expect(f.take(events, 5000)).toEqual([]);
+    // Appended (and the oldest dropped, as a window of recent events does).
+    expect(f.take([events[1], ev(3, 4, 40)], 5000)).toEqual([
+      { id: 'thread-40', kind: 'pagefault' },
+      { id: 'pd-4', kind: 'pagefault' },
+    ]);
+  });
+
+  it('throttles a storm to one flash per node per interval', () => {
+    const f = new Flasher();
+    const storm: FlashEvent[] = [];
+    let lit = 0;
+    // 1,000 page faults of one thread over one second, in 50 batches.
+    for (let ms = 0; ms < 1000; ms += 20) {
+      const batch = Array.from({ length: 20 }, (_, i) => ev(storm.length + i + 1, 2, 20));
+      storm.push(...batch);
+      lit += f.take(storm, ms).filter((s) => s.id === 'thread-20').length;
+      f.expire(ms);
+    }
+    expect(lit).toBe(Math.ceil(1000 / FLASH_INTERVAL_MS));
+    // Other nodes are not held back by it.
+    expect(f.take([...storm, ev(5000, 3, 30)], 990).map((s) => s.id)).toEqual(['thread-30', 'pd-3']);
+  });
+
+  it('turns a flash off after its duration and tells when the next one ends', () => {
+    const f = new Flasher();
+    expect(f.nextExpiry()).toBeNull();
+    f.take([ev(1, 2, null)], 100);
+    f.take([ev(1, 2, null), ev(2, 3, null)], 150);
+    expect(f.nextExpiry()).toBe(100 + FLASH_DURATION_MS);
+    expect(f.expire(100 + FLASH_DURATION_MS - 1)).toEqual([]);
+    expect(f.expire(100 + FLASH_DURATION_MS)).toEqual(['pd-2']);
+    expect(f.lit('pd-2')).toBeUndefined();
+    expect(f.lit('pd-3')).toBe('pagefault');
+    expect(f.nextExpiry()).toBe(150 + FLASH_DURATION_MS);
+    expect(FLASH_DURATION_MS).toBeLessThan(FLASH_INTERVAL_MS);
+  });
+
+  it('skips what happened before, leaves out nodes not shown, and starts over after a reset', () => {
+    const f = new Flasher();
+    f.skip([ev(7, 2, 20), ev(8, 3, 30)]);
+    expect(f.take([ev(7, 2, 20), ev(8, 3, 30)], 0)).toEqual([]);
+    expect(f.take([ev(9, 2, 20)], 0, (id) => id.startsWith('pd-'))).toEqual([{ id: 'pd-2', kind: 'pagefault' }]);
+    // A new engine numbers from the start again.
+    expect(f.take([ev(1, 4, null, 'irq')], 1000)).toEqual([{ id: 'pd-4', kind: 'irq' }]);
+  });
+});
+
+describe('syntheticTopology', () => {
+  it('builds valid protocol data with the asked number of PDs and capability edges', () => {
+    const { topology: t, caps: c } = syntheticTopology(300, 5000);
+    v.parse(TopologySchema, t);
+    for (const [pd, rows] of Object.entries(c)) v.parse(CapSpaceSchema, { pd: Number(pd), rows });
+    expect(t.pds).toHaveLength(300);
+    const els = buildElements(t, { caps: c });
+    expect(edges(els, 'cap')).toHaveLength(5000);
+    expect(nodes(els).filter((n) => n.data.kind === 'pd')).toHaveLength(300);
+    expect(edges(els, 'session').length).toBeGreaterThan(300);
+    expect(edges(els, 'parent').length).toBe(299);
+  });
+
+  it('is the same every time, and small sizes work', () => {
+    expect(syntheticTopology(20, 50)).toEqual(syntheticTopology(20, 50));
+    const one = syntheticTopology(1, 10);
+    expect(one.topology.pds).toHaveLength(1);
+    expect(edges(buildElements(one.topology, { caps: one.caps }), 'cap')).toHaveLength(1);
+  });
+});
+
+describe('Flasher.light', () => {
+  it('throttles a node lit by hand like one lit by events', () => {
+    const f = new Flasher();
+    expect(f.light('pd-2', 'irq', 0)).toBe(true);
+    expect(f.light('pd-2', 'irq', FLASH_INTERVAL_MS - 1)).toBe(false);
+    expect(f.take([{ seq: 1, pd: 2, thread: null, kind: 'pagefault' }], 10)).toEqual([]);
+    expect(f.light('pd-2', 'pagefault', FLASH_INTERVAL_MS)).toBe(true);
+    expect(f.lit('pd-2')).toBe('pagefault');
   });
 });

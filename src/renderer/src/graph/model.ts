@@ -16,6 +16,10 @@
  *   session-<client>-<server>-<service>   all sessions of one client at one server for one service
  *   cap-<holder>-<origin>                 the holder has capabilities to objects the origin made
  *   wait-<from>-<to>                      thread `from` waits for thread `to` in a deadlock
+ *
+ * Besides the elements: where new nodes go ({@link placeNew}), the two-level layout
+ * ({@link pdGraph}, {@link arrangeThreads}), the throttle of the page-fault and IRQ flashes
+ * ({@link Flasher}) and a synthetic topology for benchmarks ({@link syntheticTopology}).
  */
 import type { CapSpace, ThreadInfo, Topology } from '../../../engine/protocol';
 
@@ -73,7 +77,11 @@ export interface GraphOptions {
    * capability edges altogether (the view's "show capabilities" toggle).
    */
   caps?: Readonly<Record<number, readonly CapRow[] | undefined>>;
-  /** Deadlock cycles: thread ids in waiting order (each waits for the next, the last for the first). */
+  /**
+   * Deadlock cycles: thread ids in waiting order (each waits for the next, the last for the
+   * first). Their threads, the PDs holding them, a wait edge per step and the session edges
+   * between those PDs get the class 'deadlock'.
+   */
   cycles?: readonly (readonly number[])[];
   /** The selected PD, which gets the class 'selected'. */
   selected?: number | null;
@@ -127,6 +135,7 @@ export function buildElements(topology: Topology, options: GraphOptions = {}): G
     if (pd === init) classes.push('init');
     if (pd.exitCode !== null) classes.push('exited');
     if (options.selected === pd.id) classes.push('selected');
+    if (pd.threads.some((t) => deadlocked.has(t.id))) classes.push('deadlock');
     nodes.push({
       group: 'nodes',
       data: {
@@ -292,15 +301,85 @@ export function diffElements(prev: readonly GraphElement[], next: readonly Graph
   return diff;
 }
 
+// ---------------------------------------------------------------- sizes --
+
+/**
+ * The sizes the view draws with, which the layout and the placement of new nodes must agree
+ * with: a thread's cell in its PD's grid (its dot and its label under it), the PD's padding
+ * around the grid, and the PD's title, which sits above the box.
+ */
+export const THREAD_CELL = { width: 76, height: 44 } as const;
+/** cytoscape's `padding` of a PD box, in model units. */
+export const PD_PADDING = 10;
+/** Height of a PD's title above its box (14px bold and a gap). */
+export const PD_TITLE = 22;
+/** Rough width of a PD title character (14px bold), for sizing boxes before anything is drawn. */
+const TITLE_CHAR = 8.5;
+const CORE_SIZE = 44;
+
+/** An axis-aligned box in model coordinates, the shape of cytoscape's `boundingBox()`. */
+export type Box = { x1: number; y1: number; x2: number; y2: number };
+
+/** Columns and rows of the grid of `n` threads: as square as it gets, wider than tall. */
+export function threadGrid(n: number): { cols: number; rows: number } {
+  const cols = Math.max(1, Math.ceil(Math.sqrt(n)));
+  return { cols, rows: Math.max(1, Math.ceil(n / cols)) };
+}
+
+/** The room a PD or core node takes, its title included (the layout's and placement's box). */
+export function nodeSize(data: PdNodeData | CoreNodeData): { width: number; height: number } {
+  if (data.kind === 'core') return { width: CORE_SIZE, height: CORE_SIZE };
+  const { cols, rows } = threadGrid(data.threads);
+  return {
+    width: Math.max(cols * THREAD_CELL.width, data.label.length * TITLE_CHAR) + 2 * PD_PADDING,
+    height: (data.threads > 0 ? rows * THREAD_CELL.height : 16) + 2 * PD_PADDING + PD_TITLE,
+  };
+}
+
+/**
+ * Where the `index`th of `n` threads goes in the grid of a PD whose box (title included) is
+ * centered on `center`: the grid sits below the title.
+ */
+function gridCell(center: Position, index: number, n: number): Position {
+  const { cols, rows } = threadGrid(n);
+  const col = index % cols;
+  const row = Math.floor(index / cols);
+  return {
+    x: center.x + (col - (cols - 1) / 2) * THREAD_CELL.width,
+    y: center.y + PD_TITLE / 2 + (row - (rows - 1) / 2) * THREAD_CELL.height,
+  };
+}
+
 // ------------------------------------------------------------ placement --
 
 /** Spread of new nodes around their anchor: a golden-angle spiral, so they do not stack. */
 const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
+/** Room kept between a new PD and the boxes around it. */
+const PLACE_GAP = 30;
+/** Candidate spots tried for a new PD before it takes the last one. */
+const PLACE_TRIES = 300;
 
 function around(anchor: Position, index: number, radius: number): Position {
   const r = radius * Math.sqrt(index + 1);
   const a = index * GOLDEN_ANGLE;
   return { x: anchor.x + r * Math.cos(a), y: anchor.y + r * Math.sin(a) };
+}
+
+const boxCenter = (b: Box): Position => ({ x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 });
+const boxAt = (c: Position, size: { width: number; height: number }): Box => ({
+  x1: c.x - size.width / 2,
+  y1: c.y - size.height / 2,
+  x2: c.x + size.width / 2,
+  y2: c.y + size.height / 2,
+});
+const overlaps = (a: Box, b: Box, gap: number): boolean =>
+  a.x1 < b.x2 + gap && b.x1 < a.x2 + gap && a.y1 < b.y2 + gap && b.y1 < a.y2 + gap;
+
+export interface PlaceOptions {
+  /** The box (title included) of a PD or core already in the graph: new PDs go beside it. */
+  boxOf?: (id: string) => Box | undefined;
+  /** Boxes new PDs keep clear of: those of the PDs and core already shown. */
+  obstacles?: readonly Box[];
 }
 
 /**
@@ -309,24 +388,85 @@ function around(anchor: Position, index: number, radius: number): Position {
  * `positionOf` gives the position of a node already in the graph (undefined if it is not);
  * nodes placed earlier in `added` serve as anchors for later ones (a new PD's threads). Edges
  * get no position.
+ *
+ * With `options`, placement knows the boxes: a new PD goes on a spiral around its anchor's box
+ * to the first spot that overlaps neither `obstacles` nor the PDs placed before it, its
+ * threads in a grid inside it, and new threads of a PD already shown in rows under its box.
  */
 export function placeNew(
   added: readonly GraphElement[],
   positionOf: (id: string) => Position | undefined,
   fallback: Position,
+  options: PlaceOptions = {},
 ): Map<string, Position> {
   const placed = new Map<string, Position>();
+  /** New PDs: their box, their thread count and how many of their threads are placed. */
+  const newPds = new Map<string, { box: Box; threads: number; next: number }>();
+  /** Threads placed so far under a PD already shown. */
+  const below = new Map<string, number>();
   const spread = new Map<string, number>();
+  const taken: Box[] = [...(options.obstacles ?? [])];
   const at = (id: string | null): Position | undefined =>
     id === null ? undefined : (placed.get(id) ?? positionOf(id));
-  for (const e of added) {
-    if (e.group !== 'nodes') continue;
-    const anchorId = e.data.kind === 'thread' ? e.data.parent : e.data.kind === 'pd' ? e.data.owner : null;
-    const anchor = at(anchorId) ?? fallback;
-    const key = anchorId ?? '';
+  const boxOf = (id: string | null): Box | undefined =>
+    id === null ? undefined : (newPds.get(id)?.box ?? options.boxOf?.(id));
+  const nth = (key: string): number => {
     const index = spread.get(key) ?? 0;
     spread.set(key, index + 1);
-    placed.set(e.data.id, around(anchor, index, e.data.kind === 'thread' ? 18 : 60));
+    return index;
+  };
+
+  for (const e of added) {
+    if (e.group !== 'nodes') continue;
+    const d = e.data;
+    if (d.kind === 'thread') {
+      const fresh = newPds.get(d.parent);
+      const box = fresh ? undefined : options.boxOf?.(d.parent);
+      if (fresh) {
+        placed.set(d.id, gridCell(boxCenter(fresh.box), fresh.next++, fresh.threads));
+      } else if (box) {
+        const index = below.get(d.parent) ?? 0;
+        below.set(d.parent, index + 1);
+        const cols = Math.max(1, Math.floor((box.x2 - box.x1 - 2 * PD_PADDING) / THREAD_CELL.width));
+        placed.set(d.id, {
+          x: box.x1 + PD_PADDING + ((index % cols) + 0.5) * THREAD_CELL.width,
+          y: box.y2 - PD_PADDING + (Math.floor(index / cols) + 0.5) * THREAD_CELL.height,
+        });
+      } else {
+        placed.set(d.id, around(at(d.parent) ?? fallback, nth(d.parent), 18));
+      }
+      continue;
+    }
+    const anchorId = d.kind === 'pd' ? d.owner : null;
+    const size = nodeSize(d);
+    const anchorBox = boxOf(anchorId);
+    const anchorAt = anchorBox ? boxCenter(anchorBox) : at(anchorId);
+    const anchor = anchorAt ?? fallback;
+    // Start just outside the anchor's box (or, without one, a step away from the anchor).
+    const start = anchorBox
+      ? Math.max(anchorBox.x2 - anchorBox.x1, anchorBox.y2 - anchorBox.y1) / 2 +
+        Math.max(size.width, size.height) / 2 +
+        PLACE_GAP
+      : anchorAt
+        ? 80
+        : 0;
+    const first = nth(anchorId ?? '');
+    let center = anchor;
+    if (options.obstacles || anchorBox) {
+      for (let k = 0; k < PLACE_TRIES; k++) {
+        const a = (first + k) * GOLDEN_ANGLE;
+        const r = start + 40 * Math.sqrt(k);
+        center = { x: anchor.x + r * Math.cos(a), y: anchor.y + r * Math.sin(a) };
+        const box = boxAt(center, size);
+        if (!taken.some((t) => overlaps(box, t, PLACE_GAP / 2))) break;
+      }
+    } else {
+      center = start === 0 && first === 0 ? anchor : around(anchor, first, Math.max(start, 60));
+    }
+    const box = boxAt(center, size);
+    taken.push(box);
+    if (d.kind === 'pd' && d.threads > 0) newPds.set(d.id, { box, threads: d.threads, next: 0 });
+    placed.set(d.id, center);
   }
   return placed;
 }
@@ -340,12 +480,6 @@ export function placeNew(
  * and each PD's threads are then set in a small grid inside it ({@link arrangeThreads}).
  */
 
-/** A thread's cell in its PD's grid, and the room around the grid (title and padding). */
-export const THREAD_CELL = { width: 44, height: 30 } as const;
-const PD_PAD = { width: 20, height: 34 } as const;
-/** Rough width of a PD title character (10px bold), for sizing boxes before anything is drawn. */
-const TITLE_CHAR = 6.5;
-
 export interface LayoutNode {
   id: string;
   width: number;
@@ -356,12 +490,6 @@ export interface LayoutEdge {
   id: string;
   source: string;
   target: string;
-}
-
-/** Columns and rows of the grid of `n` threads: as square as it gets, wider than tall. */
-export function threadGrid(n: number): { cols: number; rows: number } {
-  const cols = Math.max(1, Math.ceil(Math.sqrt(n)));
-  return { cols, rows: Math.max(1, Math.ceil(n / cols)) };
 }
 
 /**
@@ -376,15 +504,7 @@ export function pdGraph(elements: readonly GraphElement[]): { nodes: LayoutNode[
     if (e.group !== 'nodes') continue;
     const d = e.data;
     if (d.kind === 'thread') threadPd.set(d.id, d.parent);
-    else if (d.kind === 'core') nodes.push({ id: d.id, width: 40, height: 40 });
-    else {
-      const { cols, rows } = threadGrid(d.threads);
-      nodes.push({
-        id: d.id,
-        width: Math.max(cols * THREAD_CELL.width, d.label.length * TITLE_CHAR) + PD_PAD.width,
-        height: (d.threads > 0 ? rows * THREAD_CELL.height : 0) + PD_PAD.height,
-      });
-    }
+    else nodes.push({ id: d.id, ...nodeSize(d) });
   }
   const edges: LayoutEdge[] = [];
   const seen = new Set<string>();
@@ -409,9 +529,54 @@ export function seedPositions(nodes: readonly LayoutNode[], spacing = 80): Map<s
 }
 
 /**
- * Positions for the nodes: each PD's threads in a grid around the PD's center (`centers`, from
- * the PD-level layout), PDs and core at their center (cytoscape derives the position of a PD
- * that has threads from them). Nodes without a center are left out.
+ * Pushes overlapping boxes apart (`centers` is updated in place): each round, every pair that
+ * overlaps, `gap` included, moves apart along the axis where they overlap least, each by half.
+ * Force-directed layouts leave dense graphs clumped; this leaves them readable. Sorting by x
+ * lets a round skip pairs that cannot touch, so it costs far less than all pairs. Returns the
+ * number of rounds that moved something (0: nothing overlapped).
+ */
+export function separate(nodes: readonly LayoutNode[], centers: Map<string, Position>, gap = 16, rounds = 60): number {
+  const items = nodes
+    .filter((n) => centers.has(n.id))
+    .map((n) => ({ w: n.width / 2, h: n.height / 2, at: { ...centers.get(n.id)! }, id: n.id }));
+  const widest = Math.max(0, ...items.map((i) => i.w));
+  let moved = 0;
+  for (let round = 0; round < rounds; round++) {
+    items.sort((a, b) => a.at.x - b.at.x || (a.id < b.id ? -1 : 1));
+    let any = false;
+    for (let i = 0; i < items.length; i++) {
+      const a = items[i];
+      for (let j = i + 1; j < items.length; j++) {
+        const b = items[j];
+        // Sorted by x: once b starts beyond any box that could reach a, stop.
+        if (b.at.x - a.at.x >= a.w + widest + gap) break;
+        const ox = a.w + b.w + gap - Math.abs(a.at.x - b.at.x);
+        const oy = a.h + b.h + gap - Math.abs(a.at.y - b.at.y);
+        if (ox <= 0 || oy <= 0) continue;
+        any = true;
+        if (ox < oy) {
+          const d = (a.at.x <= b.at.x ? -ox : ox) / 2;
+          a.at.x += d;
+          b.at.x -= d;
+        } else {
+          const d = (a.at.y < b.at.y || (a.at.y === b.at.y && a.id < b.id) ? -oy : oy) / 2;
+          a.at.y += d;
+          b.at.y -= d;
+        }
+      }
+    }
+    if (!any) break;
+    moved++;
+  }
+  for (const i of items) centers.set(i.id, i.at);
+  return moved;
+}
+
+/**
+ * Positions for the nodes: each PD's threads in a grid under the PD's title, around the PD's
+ * center (`centers`, from the PD-level layout), PDs and core at their center (cytoscape
+ * derives the position of a PD that has threads from them). Nodes without a center are left
+ * out.
  */
 export function arrangeThreads(
   elements: readonly GraphElement[],
@@ -433,15 +598,224 @@ export function arrangeThreads(
   for (const [pd, threads] of byPd) {
     const c = centers.get(pd);
     if (!c) continue;
-    const { cols, rows } = threadGrid(threads.length);
-    threads.forEach((id, i) => {
-      const col = i % cols;
-      const row = Math.floor(i / cols);
-      out.set(id, {
-        x: c.x + (col - (cols - 1) / 2) * THREAD_CELL.width,
-        y: c.y + (row - (rows - 1) / 2) * THREAD_CELL.height,
-      });
-    });
+    threads.forEach((id, i) => out.set(id, gridCell(c, i, threads.length)));
   }
   return out;
+}
+
+// -------------------------------------------------------------- flashes --
+
+export type FlashKind = 'pagefault' | 'irq';
+
+/** A trace event worth a flash, as the owner passes it (`seq` grows from event to event). */
+export interface FlashEvent {
+  seq: number;
+  pd: number | null;
+  thread: number | null;
+  kind: FlashKind;
+}
+
+/** A node to light now, and with what. */
+export interface FlashStart {
+  id: string;
+  kind: FlashKind;
+}
+
+/** At most one flash per node in this many milliseconds. */
+export const FLASH_INTERVAL_MS = 300;
+/** How long a flash lasts; shorter than the interval, so a fault storm blinks instead of glowing. */
+export const FLASH_DURATION_MS = 220;
+
+/** The nodes an event flashes: its thread and its PD (either may be unknown). */
+export function flashTargets(event: FlashEvent): string[] {
+  const out: string[] = [];
+  if (event.thread !== null) out.push(threadNodeId(event.thread));
+  if (event.pd !== null) out.push(pdNodeId(event.pd));
+  return out;
+}
+
+/**
+ * Which nodes flash when, as plain bookkeeping (the view applies it): each event after the
+ * last one seen lights its nodes, unless a node lit up less than {@link FLASH_INTERVAL_MS}
+ * ago; a lit node goes dark {@link FLASH_DURATION_MS} after it lit. A storm of page faults
+ * thus costs at most one restyle of a node per interval, however many events it has.
+ * Times are whatever clock the caller uses (milliseconds).
+ */
+export class Flasher {
+  /** The highest seq handled; -1 before the first. */
+  private seen = -1;
+  /** When each node last lit up. */
+  private readonly lastLit = new Map<string, number>();
+  /** Nodes lit now: their kind and when they go dark. */
+  private readonly litNow = new Map<string, { kind: FlashKind; until: number }>();
+
+  constructor(
+    private readonly interval = FLASH_INTERVAL_MS,
+    private readonly duration = FLASH_DURATION_MS,
+  ) {}
+
+  /** Marks every event of `events` as seen without a flash (those from before the view was there). */
+  skip(events: readonly FlashEvent[]): void {
+    if (events.length > 0) this.seen = Math.max(this.seen, events[events.length - 1].seq);
+  }
+
+  /**
+   * The flashes to start at `now` for the events of `events` (in seq order) not seen yet.
+   * `exists` leaves out nodes the graph does not show. A last seq below the last seen means
+   * the owner started over (a new engine): everything in `events` counts as new.
+   */
+  take(events: readonly FlashEvent[], now: number, exists: (id: string) => boolean = () => true): FlashStart[] {
+    if (events.length === 0) return [];
+    if (events[events.length - 1].seq < this.seen) this.seen = -1;
+    let from = events.length;
+    while (from > 0 && events[from - 1].seq > this.seen) from--;
+    this.seen = events[events.length - 1].seq;
+    const out: FlashStart[] = [];
+    for (let i = from; i < events.length; i++) {
+      const kind = events[i].kind;
+      for (const id of flashTargets(events[i])) if (exists(id) && this.light(id, kind, now)) out.push({ id, kind });
+    }
+    return out;
+  }
+
+  /**
+   * Lights one node at `now`, unless it lit up less than an interval ago; whether it did.
+   * For flashes that come from elsewhere than the event list.
+   */
+  light(id: string, kind: FlashKind, now: number): boolean {
+    const last = this.lastLit.get(id);
+    if (last !== undefined && now - last < this.interval) return false;
+    this.lastLit.set(id, now);
+    this.litNow.set(id, { kind, until: now + this.duration });
+    return true;
+  }
+
+  /** The nodes whose flash is over at `now`; they count as dark from here on. */
+  expire(now: number): string[] {
+    const out: string[] = [];
+    for (const [id, lit] of this.litNow) {
+      if (lit.until <= now) {
+        out.push(id);
+        this.litNow.delete(id);
+      }
+    }
+    for (const [id, last] of this.lastLit) if (now - last >= this.interval) this.lastLit.delete(id);
+    return out;
+  }
+
+  /** What a node is lit with now, if it is. */
+  lit(id: string): FlashKind | undefined {
+    return this.litNow.get(id)?.kind;
+  }
+
+  /** When the next lit node goes dark; null if none is lit. */
+  nextExpiry(): number | null {
+    let next: number | null = null;
+    for (const lit of this.litNow.values()) if (next === null || lit.until < next) next = lit.until;
+    return next;
+  }
+
+  /** Forgets every lit node (the view dropped its classes, say on unmount). */
+  clear(): void {
+    this.litNow.clear();
+    this.lastLit.clear();
+  }
+}
+
+// ------------------------------------------------------------ synthetic --
+
+/** A small deterministic generator (a 32-bit LCG), so synthetic graphs are the same every run. */
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const SYNTHETIC_STATES: readonly ThreadState[] = ['blocked', 'ready', 'blocked', 'running', 'paused', 'stopped'];
+
+/**
+ * A made-up system for benchmarks and tests, in the protocol's own types: init (PD 1) and
+ * `pds - 1` more PDs (every seventh created by an earlier PD instead of by init), one to
+ * three threads each, LOG/PD/CPU sessions to core, and every PD a client of one of a few
+ * servers; plus capability spaces with exactly `caps` distinct (holder, origin) pairs, which
+ * {@link buildElements} draws as `caps` capability edges (fewer if that many pairs do not exist).
+ */
+export function syntheticTopology(pds: number, caps: number): { topology: Topology; caps: Record<number, CapRow[]> } {
+  const n = Math.max(1, Math.floor(pds));
+  const random = lcg(0x5eed + n);
+  const servers = Array.from({ length: Math.max(1, Math.floor(n / 25)) }, (_, i) => 2 + i * 5).filter((id) => id <= n);
+  let threadId = 1000;
+  let sessionId = 1;
+  const topology: Topology = { pds: [], sessions: [], services: [], routes: [] };
+  const session = (service: string, client: number, server: number | 'core'): void => {
+    topology.sessions.push({
+      id: sessionId++,
+      service,
+      label: `c${client}`,
+      client,
+      server,
+      ram: 8192,
+      caps: 4,
+      args: '',
+    });
+  };
+  for (let id = 1; id <= n; id++) {
+    const sub = id > 2 && id % 7 === 0;
+    const label = id === 1 ? 'init' : sub ? `sub${id}` : `c${id}`;
+    const threads: ThreadInfo[] = [];
+    const count = id === 1 ? 1 : 1 + (id % 3);
+    for (let k = 0; k < count; k++) {
+      threads.push({
+        id: threadId++,
+        pd: id,
+        name: k === 0 ? 'ep' : `worker${k}`,
+        cpu: k % 2,
+        priority: 0,
+        state: SYNTHETIC_STATES[(id + k) % SYNTHETIC_STATES.length],
+        reason: null,
+        pc: 0x10000 + 4 * k,
+        execUs: id * 10 + k,
+      });
+    }
+    topology.pds.push({
+      id,
+      label,
+      parent: sub ? 1 + Math.floor(random() * (id - 2)) + 1 : null,
+      child: id === 1 || sub ? null : label,
+      ram: { used: 65536, limit: 1 << 20 },
+      caps: { used: 20, limit: 200 },
+      threads,
+      exitCode: null,
+    });
+    if (id === 1) continue;
+    for (const service of ['LOG', 'PD', 'CPU']) session(service, id, 'core');
+    const server = servers[id % servers.length];
+    if (server !== id) session(`Svc${server}`, id, server);
+  }
+  for (const server of servers) topology.services.push({ name: `Svc${server}`, server });
+
+  // Distinct (holder, origin) pairs: origin 0 stands for core.
+  const rows: Record<number, CapRow[]> = {};
+  const pairs = new Set<number>();
+  const want = Math.min(Math.max(0, Math.floor(caps)), n * n);
+  let objectId = 1;
+  while (pairs.size < want) {
+    const holder = 1 + Math.floor(random() * n);
+    const origin = Math.floor(random() * (n + 1));
+    if (origin === holder || pairs.has(holder * (n + 1) + origin)) continue;
+    pairs.add(holder * (n + 1) + origin);
+    const list = (rows[holder] ??= []);
+    list.push({
+      slot: list.length + 1,
+      type: 'rpc',
+      object: origin === 0 ? 'RPC object of core' : `RPC object of PD ${origin}`,
+      objectId: objectId++,
+      origin: origin === 0 ? 'core' : origin,
+      badge: null,
+      session: null,
+    });
+  }
+  return { topology, caps: rows };
 }

@@ -5,6 +5,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { CommandResult } from '../../../engine/protocol';
+import { isInvalid, parseAddress, parseLocation, type CatchpointSpec, type WatchAccess } from '../breakpoints/model';
 import { useSession } from './session';
 
 type Lists = CommandResult<'breakpointList'>;
@@ -36,8 +37,40 @@ export const useBreakpoints = defineStore('breakpoints', () => {
     await refresh();
   }
 
-  async function setCondition(id: number, condition: string): Promise<void> {
-    await useSession().call({ kind: 'breakpointUpdate', id, condition });
+  /** Sets or (null) removes a breakpoint's condition. */
+  async function setCondition(id: number, condition: string | null): Promise<void> {
+    await useSession().call({ kind: 'breakpointUpdate', id, condition: condition ?? '' });
+    await refresh();
+  }
+
+  /** A breakpoint at a location as a person types it: a symbol, file:line, or an address. */
+  async function add(pd: number, location: string, condition: string | null): Promise<void> {
+    const s = useSession();
+    const at = parseLocation(location);
+    if (isInvalid(at)) return s.report(at.error);
+    await s.call({ kind: 'breakpointSet', pd, ...at, ...(condition ? { condition } : {}) });
+    await refresh();
+  }
+
+  /** A watchpoint at an address or on a symbol (resolved in the PD's program). */
+  async function addWatch(pd: number, address: string, length: number, access: WatchAccess): Promise<void> {
+    const s = useSession();
+    const at = parseAddress(address);
+    if (isInvalid(at)) return s.report(at.error);
+    let addr: number;
+    if ('address' in at) addr = at.address;
+    else {
+      const { symbols } = await s.call({ kind: 'symbolLookup', pd, name: at.symbol });
+      const hit = symbols.find((x) => x.name === at.symbol);
+      if (!hit) return s.report(`no symbol "${at.symbol}" in PD ${pd}`);
+      addr = hit.address;
+    }
+    await s.call({ kind: 'watchpointSet', pd, address: addr, length, access });
+    await refresh();
+  }
+
+  async function addCatch(spec: CatchpointSpec): Promise<void> {
+    await useSession().call({ kind: 'catchpointSet', ...spec } as Parameters<ReturnType<typeof useSession>['call']>[0]);
     await refresh();
   }
 
@@ -49,5 +82,26 @@ export const useBreakpoints = defineStore('breakpoints', () => {
     await refresh();
   }
 
-  return { breakpoints, watchpoints, catchpoints, refresh, at, toggle, setEnabled, setCondition, remove };
+  /** All three lists, as the breakpoints panel takes them. */
+  const lists = (): Lists => ({
+    breakpoints: breakpoints.value,
+    watchpoints: watchpoints.value,
+    catchpoints: catchpoints.value,
+  });
+
+  return {
+    breakpoints,
+    watchpoints,
+    catchpoints,
+    lists,
+    refresh,
+    at,
+    toggle,
+    setEnabled,
+    setCondition,
+    add,
+    addWatch,
+    addCatch,
+    remove,
+  };
 });

@@ -3,7 +3,7 @@
  * history. Commands run through console/commands.ts.
  */
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { ref, shallowRef } from 'vue';
 import type { EventOf } from '../../../engine/protocol';
 import { runCommand } from '../console/commands';
 import { useSession } from './session';
@@ -23,7 +23,8 @@ export interface ConsoleLine {
 const MAX_LINES = 20_000;
 
 export const useConsole = defineStore('console', () => {
-  const lines = ref<ConsoleLine[]>([]);
+  // Shallow: a LOG flood replaces the array, and no line is made reactive one by one.
+  const lines = shallowRef<readonly ConsoleLine[]>([]);
   const history = ref<string[]>([]);
   let seq = 0;
 

@@ -13,6 +13,7 @@ import { useConsole } from './console';
 import { useThreads } from './threads';
 import { useTopology } from './topology';
 import { useTrace } from './trace';
+import { useMemory } from './memory';
 
 export type ConnectionState = 'connecting' | 'ready' | 'lost';
 
@@ -182,6 +183,7 @@ export const useSession = defineStore('session', () => {
       history.value = [];
       useConsole().clear();
       useTrace().reset();
+      useMemory().reset();
       await refresh();
     } finally {
       busy.value = null;

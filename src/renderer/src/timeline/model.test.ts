@@ -12,9 +12,9 @@ import {
   formatTime,
   kindMask,
   namesFromMaps,
-  type MarkerCategory,
   type TraceKindName,
 } from './model';
+import { syntheticTrace } from './synthetic';
 
 /** Builds an event stream with consecutive sequence numbers. */
 class Stream {
@@ -504,42 +504,8 @@ describe('TimelineModel: ingest', () => {
     const m = new TimelineModel();
     const CPUS = 4;
     const THREADS = 32;
-    const running = new Array<number>(CPUS).fill(0);
-    const batch: TraceEventInfo[] = [];
-    const other: TraceKindName[] = ['rpc-call', 'rpc-dispatch', 'rpc-reply', 'signal-submit', 'log', 'irq-ack'];
-    const expected: Partial<Record<MarkerCategory, number>> = {};
-    let seq = 0;
-    let time = 0;
-    let next = 1;
-    const push = (kind: TraceKindName, thread: number, cpu: number, a = 0, b = 0): void => {
-      batch.push({ seq: seq++, time, cpu, thread, pd: thread === 0 ? 0 : 100 + (thread % 8), kind, a, b });
-      const c = categoryOf(kind);
-      if (c !== null && kind !== 'page-fault') expected[c] = (expected[c] ?? 0) + 1;
-      if (batch.length === 65536) {
-        m.append(batch);
-        batch.length = 0;
-      }
-    };
-    while (seq < 1_000_000) {
-      const cpu = seq % CPUS;
-      time += 7 + (seq % 13);
-      if (running[cpu] !== 0) push('schedule-out', running[cpu], cpu);
-      const t = (next++ % THREADS) + 1;
-      if (running.includes(t)) {
-        running[cpu] = 0;
-        continue;
-      }
-      running[cpu] = t;
-      push('schedule-in', t, cpu);
-      for (let i = 0; i < 3; i++) push(other[(seq + i) % other.length], t, cpu, i, seq);
-      if (seq % 5 === 0) {
-        const address = (seq * 4096) >>> 0;
-        push('page-fault', t, cpu, address, 1);
-        push('page-fault-resolved', t, cpu, address, 1);
-      }
-      if (seq % 97 === 0) push('irq', t, cpu, 3);
-    }
-    m.append(batch);
+    const { expected, events } = syntheticTrace(1_000_000, (batch) => m.append(batch), CPUS, THREADS);
+    const seq = events;
     expect(m.size).toBe(seq);
     expect(m.lanes().length).toBe(CPUS + THREADS);
     // 22 bytes an event in the store, ~13 a marker and 2 x 28 a slice in the lanes, and the
