@@ -250,6 +250,19 @@ describe.skipIf(!hasChromium)('workbench in Chromium (browser host)', () => {
     expect(labels.some((l) => l.includes('counter'))).toBe(false);
     expect(errors).toEqual([]);
   });
+
+  it('draws a deadlock cycle and names it', async () => {
+    await page.getByTestId('open').click();
+    await page.getByTestId('open-menu').getByRole('menuitem', { name: 'deadlock', exact: true }).click();
+    await expect.poll(() => page.getByTestId('scenario').textContent(), { timeout: 20_000 }).toBe('deadlock');
+    await page.getByTestId('tab-topology').click();
+    await expect
+      .poll(() => page.getByTestId('deadlock').first().textContent(), { timeout: 30_000 })
+      .toMatch(/Deadlock: .*->/);
+    await page.waitForTimeout(500);
+    await shot('deadlock');
+    expect(errors).toEqual([]);
+  });
 });
 
 describe.skipIf(!electronPath)('Electron app', () => {

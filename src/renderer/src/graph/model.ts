@@ -528,17 +528,22 @@ export function seedPositions(nodes: readonly LayoutNode[], spacing = 80): Map<s
   return new Map(nodes.map((n, i) => [n.id, around({ x: 0, y: 0 }, i, spacing)]));
 }
 
+/** How far {@link separate} moves boxes that still overlap away from their middle, per round. */
+const SPREAD = 1.03;
+
 /**
  * Pushes overlapping boxes apart (`centers` is updated in place): each round, every pair that
- * overlaps, `gap` included, moves apart along the axis where they overlap least, each by half.
- * Force-directed layouts leave dense graphs clumped; this leaves them readable. Sorting by x
- * lets a round skip pairs that cannot touch, so it costs far less than all pairs. Returns the
- * number of rounds that moved something (0: nothing overlapped).
+ * overlaps, `gap` included, moves apart along the axis where they overlap least, each by half;
+ * from the fifth round on, the boxes that still overlap also drift outwards a little, since in
+ * a dense clump pairwise pushes only move the overlaps around. Boxes that never overlap stay
+ * where they are. Force-directed layouts leave dense graphs clumped; this leaves them
+ * readable. Sorting by x lets a round skip pairs that cannot touch, so a round costs far less
+ * than all pairs. Returns the number of rounds that moved something (0: nothing overlapped).
  */
-export function separate(nodes: readonly LayoutNode[], centers: Map<string, Position>, gap = 16, rounds = 60): number {
+export function separate(nodes: readonly LayoutNode[], centers: Map<string, Position>, gap = 16, rounds = 100): number {
   const items = nodes
     .filter((n) => centers.has(n.id))
-    .map((n) => ({ w: n.width / 2, h: n.height / 2, at: { ...centers.get(n.id)! }, id: n.id }));
+    .map((n) => ({ w: n.width / 2, h: n.height / 2, at: { ...centers.get(n.id)! }, id: n.id, hit: false }));
   const widest = Math.max(0, ...items.map((i) => i.w));
   let moved = 0;
   for (let round = 0; round < rounds; round++) {
@@ -553,7 +558,7 @@ export function separate(nodes: readonly LayoutNode[], centers: Map<string, Posi
         const ox = a.w + b.w + gap - Math.abs(a.at.x - b.at.x);
         const oy = a.h + b.h + gap - Math.abs(a.at.y - b.at.y);
         if (ox <= 0 || oy <= 0) continue;
-        any = true;
+        any = a.hit = b.hit = true;
         if (ox < oy) {
           const d = (a.at.x <= b.at.x ? -ox : ox) / 2;
           a.at.x += d;
@@ -567,6 +572,18 @@ export function separate(nodes: readonly LayoutNode[], centers: Map<string, Posi
     }
     if (!any) break;
     moved++;
+    // In a dense clump pairwise pushes only move the overlaps around: from the fifth round
+    // on, the boxes that still overlap also drift outwards, away from the middle of them.
+    const hit = items.filter((i) => i.hit);
+    if (round >= 4) {
+      const cx = hit.reduce((sum, i) => sum + i.at.x, 0) / hit.length;
+      const cy = hit.reduce((sum, i) => sum + i.at.y, 0) / hit.length;
+      for (const i of hit) {
+        i.at.x = cx + (i.at.x - cx) * SPREAD;
+        i.at.y = cy + (i.at.y - cy) * SPREAD;
+      }
+    }
+    for (const i of hit) i.hit = false;
   }
   for (const i of items) centers.set(i.id, i.at);
   return moved;

@@ -70,6 +70,7 @@ export const useSession = defineStore('session', () => {
         lastStop.value = e;
         void useThreads().onStopped(e);
         void useBreakpoints().refresh();
+        void useTopology().readDeadlocks();
         break;
       case 'log':
         useConsole().append(e.lines);
