@@ -3,13 +3,15 @@
  * built app served on 127.0.0.1, and the Electron app itself where its binary is installed.
  * Screenshots land in test-results/ for a person to look at.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { chromium, _electron as electron, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserHost, type BrowserHost } from '../src/server/serve';
+import { connectWebSocketFromNode } from '../src/engine/host/transport_websocket';
 
 const root = join(import.meta.dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -265,12 +267,49 @@ describe.skipIf(!hasChromium)('workbench in Chromium (browser host)', () => {
   });
 });
 
+describe("the Electron build's engine entry (out/main/engine.js)", () => {
+  it('runs as a process of its own and serves the protocol', async () => {
+    // The utility process runs this bundle; here it runs under Node in its WebSocket role.
+    const child = spawn(
+      process.execPath,
+      [join(root, 'out/main/engine.js'), '--load', join(root, 'resources/scenarios/counter.xml')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`engine.js exited with ${code}`)));
+      });
+      const ready = JSON.parse(line) as { url: string };
+      const t = await connectWebSocketFromNode(ready.url);
+      const replies: unknown[] = [];
+      t.onMessage((m) => replies.push(m));
+      t.send({ type: 'hello', version: 1 });
+      t.send({ type: 'cmd', id: 1, cmd: { kind: 'scenario' } });
+      await expect
+        .poll(() => replies.find((m) => (m as { id?: number }).id === 1))
+        .toMatchObject({ ok: true, result: { name: 'counter' } });
+      t.close();
+    } finally {
+      child.kill();
+    }
+  });
+});
+
 describe.skipIf(!electronPath)('Electron app', () => {
-  it('opens one window titled Corescope with the sandboxed preload', async () => {
+  it('opens one window with the demo running on the engine in a utility process', async () => {
     const app = await electron.launch({ executablePath: electronPath!, args: [join(root, 'out/main/index.js')] });
     const win = await app.firstWindow();
-    await expect.poll(() => win.title()).toBe('Corescope');
     await win.getByTestId('workbench').waitFor();
+    // The renderer is sandboxed: no Node, only the preload's small API.
+    expect(await win.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+    expect(await win.evaluate(() => typeof window.corescope?.connectEngine)).toBe('function');
+    await expect.poll(() => win.getByTestId('status').textContent(), { timeout: 30_000 }).toBe('running');
+    await expect.poll(() => win.getByTestId('scenario').textContent()).toBe('demo');
+    await expect.poll(() => win.getByTestId('component').count()).toBeGreaterThan(5);
+    await expect.poll(() => win.title()).toMatch(/^Corescope/);
     await win.screenshot({ path: join(shots, 'workbench-electron.png') });
     await app.close();
   });
