@@ -4,6 +4,7 @@ import { CapSpaceSchema, TopologySchema, type ThreadInfo, type Topology } from '
 import {
   arrangeThreads,
   buildElements,
+  compact,
   diffElements,
   FLASH_DURATION_MS,
   FLASH_INTERVAL_MS,
@@ -469,6 +470,33 @@ describe('separate', () => {
       }
     }
     expect(overlaps).toBe(0);
+  });
+});
+
+describe('compact', () => {
+  it('draws a sparse layout together without making boxes overlap', () => {
+    const nodes = pdGraph(buildElements(syntheticTopology(12, 0).topology)).nodes;
+    // A loose ring, as force-directed layouts leave small graphs.
+    const centers = new Map(
+      nodes.map((n, i) => [
+        n.id,
+        { x: 900 * Math.cos((2 * Math.PI * i) / nodes.length), y: 700 * Math.sin((2 * Math.PI * i) / nodes.length) },
+      ]),
+    );
+    const extent = () => {
+      const xs = nodes.map((n) => centers.get(n.id)!.x);
+      const ys = nodes.map((n) => centers.get(n.id)!.y);
+      return (Math.max(...xs) - Math.min(...xs)) * (Math.max(...ys) - Math.min(...ys));
+    };
+    const before = extent();
+    const side = (id: string) => [Math.sign(centers.get(id)!.x), Math.sign(centers.get(id)!.y)];
+    const far = nodes.filter((n) => Math.abs(centers.get(n.id)!.x) > 300 && Math.abs(centers.get(n.id)!.y) > 300);
+    const sides = far.map((n) => side(n.id));
+    compact(nodes, centers);
+    expect(extent()).toBeLessThan(before * 0.5);
+    // The arrangement stays (boxes well off the middle keep their side), and nothing overlaps.
+    expect(far.map((n) => side(n.id))).toEqual(sides);
+    expect(separate(nodes, centers)).toBe(0);
   });
 });
 

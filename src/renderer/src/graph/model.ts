@@ -476,8 +476,10 @@ export function placeNew(
 /**
  * Layout works on two levels. cytoscape's built-in cose handles compound nodes poorly when
  * edges attach to the compounds themselves (a PD's threads end up thousands of pixels apart),
- * so cose runs on the PD-level graph ({@link pdGraph}: one box per PD, sized for its threads)
- * and each PD's threads are then set in a small grid inside it ({@link arrangeThreads}).
+ * so cose runs on the PD-level graph ({@link pdGraph}: one box per PD, sized for its threads),
+ * the boxes it leaves overlapping are pushed apart ({@link separate}), the empty space between
+ * them is taken in ({@link compact}), and each PD's threads are then set in a small grid
+ * inside it ({@link arrangeThreads}).
  */
 
 export interface LayoutNode {
@@ -587,6 +589,37 @@ export function separate(nodes: readonly LayoutNode[], centers: Map<string, Posi
   }
   for (const i of items) centers.set(i.id, i.at);
   return moved;
+}
+
+/**
+ * Draws a laid-out graph together (`centers` is updated in place): `steps` times, every box
+ * moves towards the middle by `factor` of its distance, and {@link separate} pushes apart what
+ * then overlaps. The arrangement stays; the empty space between boxes goes, so the graph fits
+ * the view at a larger zoom, where its labels can be read. Force-directed layouts leave a lot
+ * of it (they size edges, not boxes).
+ */
+export function compact(
+  nodes: readonly LayoutNode[],
+  centers: Map<string, Position>,
+  steps = 4,
+  factor = 0.85,
+  gap = 16,
+): void {
+  const ids = nodes.map((n) => n.id).filter((id) => centers.has(id));
+  if (ids.length < 2) return;
+  for (let step = 0; step < steps; step++) {
+    let cx = 0;
+    let cy = 0;
+    for (const id of ids) {
+      cx += centers.get(id)!.x / ids.length;
+      cy += centers.get(id)!.y / ids.length;
+    }
+    for (const id of ids) {
+      const c = centers.get(id)!;
+      centers.set(id, { x: cx + (c.x - cx) * factor, y: cy + (c.y - cy) * factor });
+    }
+    separate(nodes, centers, gap);
+  }
 }
 
 /**
