@@ -106,7 +106,8 @@ export const useSession = defineStore('session', () => {
     lostWhy.value = why;
   }
 
-  async function attach(c: EngineConnection): Promise<void> {
+  /** Takes `c` as the connection; `reload`: a scenario to load first (a new Electron engine). */
+  async function attach(c: EngineConnection, reload: string | null = null): Promise<void> {
     connection.value = markRaw(c);
     state.value = 'ready';
     lostWhy.value = '';
@@ -115,7 +116,7 @@ export const useSession = defineStore('session', () => {
       if (connection.value === c) lost(why);
     });
     // Electron: the scenario given on the command line (or the demo) on the first connection.
-    const initial = (await window.corescope?.initialScenario()) ?? null;
+    const initial = reload ?? (await window.corescope?.initialScenario()) ?? null;
     if (initial) await load({ path: initial });
     else await refresh();
   }
@@ -149,8 +150,8 @@ export const useSession = defineStore('session', () => {
       connection.value?.close();
       const c = await EngineConnection.restart();
       const path = window.corescope ? scenarioPath.value : null;
-      await attach(c);
-      if (path) await load({ path });
+      // A new Electron engine starts empty: it loads the scenario the old one had.
+      await attach(c, path);
     } catch (e) {
       lost(e instanceof Error ? e.message : String(e));
     }
