@@ -177,7 +177,7 @@ export class CmosRtc implements PortDevice {
   readonly name: string;
   readonly size = CMOS_RTC_SIZE;
 
-  private readonly nowSeconds: () => number;
+  private nowSeconds: () => number;
   private readonly epochSeconds: number;
 
   /** NVRAM, alarms, status A (without UIP) and B, and the latched time registers while SET. */
@@ -441,6 +441,11 @@ export class CmosRtc implements PortDevice {
   // ------------------------------------------------------------- state --
 
   /** NVRAM, registers, index, NMI bit, clock offset and pending flags. JSON-compatible. */
+  /** Gives the RTC its clock again (after a snapshot load, which cannot save a closure). */
+  setClock(nowSeconds: () => number): void {
+    this.nowSeconds = nowSeconds;
+  }
+
   saveState(): {
     cmos: number[];
     index: number;

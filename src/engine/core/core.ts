@@ -142,6 +142,8 @@ export class Core implements KernelClient {
   readonly dataspaces = new Set<Dataspace>();
   readonly regionMaps = new Set<RegionMap>();
   readonly ioPorts = new IoPortBus();
+  /** Open IO_PORT sessions, whose port ranges are exclusive. */
+  readonly ioPortSessions: { base: number; size: number; label: string }[] = [];
   readonly rtc: CmosRtc;
   /** IRQ number → handler (the IRQ session owning it). */
   readonly irqHandlers = new Map<number, { raised(): void }>();
@@ -156,9 +158,15 @@ export class Core implements KernelClient {
   constructor(readonly kernel: Kernel) {
     kernel.client = this;
     this.ram = { limit: kernel.phys.available, used: 0 };
-    this.rtc = new CmosRtc(() => Math.floor(kernel.nowUs() / 1e6), Core.RTC_EPOCH);
+    this.rtc = new CmosRtc(this.rtcClock(), Core.RTC_EPOCH);
     const err = this.ioPorts.attach(0x70, this.rtc);
     if (err) throw new Error(err);
+  }
+
+  /** The RTC's clock: whole seconds of virtual time (wired again after a snapshot load). */
+  rtcClock(): () => number {
+    const kernel = this.kernel;
+    return () => Math.floor(kernel.nowUs() / 1e6);
   }
 
   // ---------------------------------------------------------------- log --
@@ -313,7 +321,6 @@ export class Core implements KernelClient {
       // A managed dataspace gets its own Dataspace object too: handing out the region map's
       // capability would let every client attach into (and take faults of) the manager's map.
       ds.cap = this.kernel.newRpcObject(null, new DataspaceComponent(ds), null);
-      dsByCap.set(ds.cap, ds);
     }
     return ds.cap;
   }
@@ -321,8 +328,7 @@ export class Core implements KernelClient {
   /** The dataspace a capability names (RAM, ROM, IO_MEM, or a region map as managed dataspace). */
   dataspaceOf(obj: KObject | null): Dataspace | null {
     if (!(obj instanceof RpcObject) || obj.dead) return null;
-    const ds = dsByCap.get(obj);
-    if (ds) return ds.dead ? null : ds;
+    if (obj.core instanceof DataspaceComponent) return obj.core.ds.dead ? null : obj.core.ds;
     if (obj.core instanceof RegionMapComponent) return this.managedDataspace(obj.core.rm);
     return null;
   }
@@ -413,7 +419,7 @@ export class Core implements KernelClient {
     if (payer.limit - payer.used < REGION_META_BYTES) return RPC.OUT_OF_RAM;
     payer.used += REGION_META_BYTES;
     const region = makeRegion(rm, at, size, ds, { ...a, offset });
-    regionPayer.set(region, payer);
+    region.payer = payer;
     rm.insert(region);
     ds.regions.add(region);
     // Threads blocked on a fault in this region map retry now (seed 003).
@@ -433,9 +439,8 @@ export class Core implements KernelClient {
     for (const m of [...r.mappings]) this.kernel.unmap(m);
     r.rm.remove(r);
     r.ds.regions.delete(r);
-    const payer = regionPayer.get(r);
-    if (payer) payer.used -= REGION_META_BYTES;
-    regionPayer.delete(r);
+    if (r.payer) r.payer.used -= REGION_META_BYTES;
+    r.payer = null;
   }
 
   private retry(t: Thread): void {
@@ -604,6 +609,3 @@ export class Core implements KernelClient {
     this.kernel.destroyPd(pd);
   }
 }
-
-const dsByCap = new WeakMap<RpcObject, Dataspace>();
-const regionPayer = new WeakMap<Region, Quota>();

@@ -8,7 +8,6 @@ import type { CoreCall, CoreReply } from './kernel_objects';
 import { argNumber } from './session_args';
 
 const WIDTH: Record<string, 1 | 2 | 4> = { inb: 1, inw: 2, inl: 4, outb: 1, outw: 2, outl: 4 };
-const sessions = new WeakMap<object, IoPortSessionComponent[]>();
 
 export class IoPortSessionComponent extends CoreSession {
   readonly iface = IO_PORT_SESSION;
@@ -26,7 +25,7 @@ export class IoPortSessionComponent extends CoreSession {
   }
 
   protected release(): void {
-    const list = sessions.get(this.core) ?? [];
+    const list = this.core.ioPortSessions;
     const i = list.indexOf(this);
     if (i >= 0) list.splice(i, 1);
   }
@@ -37,8 +36,7 @@ export const createIoPortSession: SessionFactory = (core, label, args, payer) =>
   const size = argNumber(args, 'io_port_size', 0);
   if (base < 0 || size <= 0 || base + size > 0x1_0000)
     return { error: RPC.DENIED, reason: `invalid port range base=${base} size=${size}` };
-  const list = sessions.get(core) ?? [];
-  sessions.set(core, list);
+  const list = core.ioPortSessions;
   const clash = list.find((s) => base < s.base + s.size && s.base < base + size);
   if (clash) return { error: RPC.DENIED, reason: `ports already owned by "${clash.label}"` };
   const s = new IoPortSessionComponent(core, 'IO_PORT', label, args, payer);

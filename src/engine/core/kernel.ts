@@ -33,6 +33,7 @@ import {
   Thread,
   type BlockReason,
   type Caller,
+  type CoreCall,
   type CoreReply,
   type CoreServer,
   type Mapping,
@@ -880,85 +881,69 @@ export class Kernel implements TrapEnv {
     call: number,
   ): void {
     const callerThread = caller instanceof Thread ? caller : null;
-    const finish = (reply: CoreReply): void => {
-      const w = new MessageWriter().word(reply.result);
-      for (const v of reply.words ?? []) {
-        if (typeof v === 'number') w.word(v);
-        else w.str(v);
-      }
-      const out = w.bytes();
-      const outCaps = reply.caps ?? [];
-      if (callerThread) {
-        if (callerThread.dead) return;
-        this.writeMessage(callerThread, out, outCaps);
-        this.setResult(callerThread, SYS_RESULT.OK);
-        if (callerThread.block !== null) {
-          callerThread.block = null;
-          this.update(callerThread);
-        }
-      } else if (!(caller instanceof Thread)) {
-        caller.onReply(reply.result, out, outCaps);
-      }
-      this.trace.emit(this.now(), callerThread?.cpu ?? 0, callerThread, TraceKind.RPC_REPLY, call, reply.result);
-      if (
-        reply.result === RPC.OUT_OF_RAM ||
-        reply.result === RPC.OUT_OF_CAPS ||
-        reply.result === RPC.INSUFFICIENT_RAM ||
-        reply.result === RPC.INSUFFICIENT_CAPS
-      ) {
-        const caps = reply.result === RPC.OUT_OF_CAPS || reply.result === RPC.INSUFFICIENT_CAPS ? 1 : 0;
-        this.trace.emit(
-          this.now(),
-          callerThread?.cpu ?? 0,
-          callerThread,
-          TraceKind.QUOTA_EXHAUSTED,
-          reply.result,
-          caps,
-        );
-      }
-    };
     const opNo = data.length >= 4 ? new DataView(data.buffer, data.byteOffset).getUint32(0, true) : 0;
     const entry = Object.entries(server.iface.ops).find(([, o]) => o.op === opNo);
+    const pending = new PendingCoreCall(this, caller, call);
     if (!entry) {
-      finish({ result: 9 /* UNKNOWN_OP */ });
+      pending.finish({ result: 9 /* UNKNOWN_OP */ });
       return;
     }
     const [name, op] = entry;
     const dec = decodeArgs(op, data);
     if (!dec.ok) {
-      finish({ result: 8 /* INVALID_ARGS */ });
+      pending.finish({ result: 8 /* INVALID_ARGS */ });
       return;
     }
     const capArgs: Record<string, KObject | null> = {};
     for (const [k, idx] of Object.entries(dec.capIndex)) capArgs[k] = caps[idx] ?? null;
-    let sync = true;
-    let done = false;
-    let deferredSync: CoreReply | null = null as CoreReply | null;
-    const rest: number[] = [];
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    for (let at = dec.end; at + 4 <= data.length; at += 4) rest.push(view.getUint32(at, true));
-    const r = server.dispatch({
-      op: name,
-      args: dec.args,
-      rest,
-      caps: capArgs,
-      caller: callerThread,
-      complete: (reply) => {
-        if (done) return;
-        done = true;
-        if (sync) deferredSync = reply;
-        else finish(reply);
-      },
-    });
-    sync = false;
+    for (let at = dec.end; at + 4 <= data.length; at += 4) pending.rest.push(view.getUint32(at, true));
+    pending.op = name;
+    pending.args = dec.args;
+    pending.caps = capArgs;
+    const r = server.dispatch(pending);
+    pending.sync = false;
     if (r !== 'defer') {
-      done = true;
-      finish(r);
-    } else if (deferredSync !== null) {
-      finish(deferredSync);
+      pending.done = true;
+      pending.finish(r);
+    } else if (pending.deferredSync !== null) {
+      pending.finish(pending.deferredSync);
     } else if (callerThread) {
       callerThread.block = { kind: 'call', target };
       this.update(callerThread);
+    }
+  }
+
+  /** Delivers a core object's reply to its caller (see {@link PendingCoreCall}). */
+  replyFromCore(caller: Caller, call: number, reply: CoreReply): void {
+    const callerThread = caller instanceof Thread ? caller : null;
+    const w = new MessageWriter().word(reply.result);
+    for (const v of reply.words ?? []) {
+      if (typeof v === 'number') w.word(v);
+      else w.str(v);
+    }
+    const out = w.bytes();
+    const outCaps = reply.caps ?? [];
+    if (callerThread) {
+      if (callerThread.dead) return;
+      this.writeMessage(callerThread, out, outCaps);
+      this.setResult(callerThread, SYS_RESULT.OK);
+      if (callerThread.block !== null) {
+        callerThread.block = null;
+        this.update(callerThread);
+      }
+    } else if (!(caller instanceof Thread)) {
+      caller.onReply(reply.result, out, outCaps);
+    }
+    this.trace.emit(this.now(), callerThread?.cpu ?? 0, callerThread, TraceKind.RPC_REPLY, call, reply.result);
+    if (
+      reply.result === RPC.OUT_OF_RAM ||
+      reply.result === RPC.OUT_OF_CAPS ||
+      reply.result === RPC.INSUFFICIENT_RAM ||
+      reply.result === RPC.INSUFFICIENT_CAPS
+    ) {
+      const caps = reply.result === RPC.OUT_OF_CAPS || reply.result === RPC.INSUFFICIENT_CAPS ? 1 : 0;
+      this.trace.emit(this.now(), callerThread?.cpu ?? 0, callerThread, TraceKind.QUOTA_EXHAUSTED, reply.result, caps);
     }
   }
 
@@ -1321,5 +1306,41 @@ export class Kernel implements TrapEnv {
     };
     for (const t of [...next.keys()].sort((a, b) => a.id - b.id)) visit(t, t, [t]);
     return cycles;
+  }
+}
+
+/**
+ * A call to a core object in progress: what the server sees (`CoreCall`) and how its reply
+ * reaches the caller. A plain object rather than a closure, so a call that a server deferred
+ * (a session request waiting for its server) is part of a snapshot like any other state.
+ */
+export class PendingCoreCall implements CoreCall {
+  op = '';
+  args: Record<string, number | string | null> = {};
+  caps: Record<string, KObject | null> = {};
+  readonly rest: number[] = [];
+  readonly caller: Thread | null;
+  /** True while the server's dispatch runs: a reply then is delivered when it returns. */
+  sync = true;
+  done = false;
+  deferredSync: CoreReply | null = null;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly from: Caller,
+    private readonly call: number,
+  ) {
+    this.caller = from instanceof Thread ? from : null;
+  }
+
+  complete(reply: CoreReply): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.sync) this.deferredSync = reply;
+    else this.finish(reply);
+  }
+
+  finish(reply: CoreReply): void {
+    this.kernel.replyFromCore(this.from, this.call, reply);
   }
 }

@@ -227,6 +227,8 @@ export class Dataspace {
 export class Region {
   /** Page-table entries installed through this region: (pd, virtual page). */
   readonly mappings = new Set<Mapping>();
+  /** The quota charged for this region's metadata (given back when it is detached). */
+  payer: { used: number } | null = null;
   constructor(
     readonly rm: RegionMap,
     readonly base: number,

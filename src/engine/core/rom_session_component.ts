@@ -9,14 +9,14 @@ export class RomSessionComponent extends CoreSession {
   /** The version handed out last. */
   private handed: Dataspace | null = null;
   readonly module!: RomModule;
-  private readonly watcher = { notify: (): void => this.changed() };
 
   attachModule(m: RomModule): void {
     (this as { module: RomModule }).module = m;
-    m.watchers.add(this.watcher);
+    m.watchers.add(this);
   }
 
-  private changed(): void {
+  /** The module changed (this session is one of its watchers). */
+  notify(): void {
     if (this.sigh) this.core.kernel.submit(this.sigh, 1);
   }
 
@@ -38,7 +38,7 @@ export class RomSessionComponent extends CoreSession {
   }
 
   protected release(): void {
-    this.module.watchers.delete(this.watcher);
+    this.module.watchers.delete(this);
   }
 }
 

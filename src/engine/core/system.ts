@@ -4,9 +4,9 @@
  * files itself; hosts (CLI, tests, the engine host) load them.
  */
 import { Machine, type MachineConfig } from '../cpu/machine';
-import { utf8Decode, utf8Encode } from '../cpu/elf';
+import { utf8Encode } from '../cpu/elf';
 import { Core, type LogLine } from './core';
-import { Init } from './init/init';
+import { ConfigFollower, Init } from './init/init';
 import { Kernel, type KernelOptions } from './kernel';
 import { registerCoreServices } from './services';
 
@@ -23,12 +23,30 @@ export class System {
   readonly core: Core;
   readonly init: Init;
 
-  private constructor(opts: SystemOptions) {
+  private constructor(opts: SystemOptions, parts?: { machine: Machine; kernel: Kernel; core: Core; init: Init }) {
+    if (parts) {
+      ({ machine: this.machine, kernel: this.kernel, core: this.core, init: this.init } = parts);
+      return;
+    }
     this.machine = new Machine({ harts: opts.cpus ?? 1, ramSize: (opts.ramMiB ?? 128) * 1024 * 1024, ...opts.machine });
     this.kernel = new Kernel(this.machine, opts.kernel);
     this.core = new Core(this.kernel);
     registerCoreServices(this.core);
     this.init = new Init(this.core);
+  }
+
+  /**
+   * A system from parts restored by a snapshot load: `machine` holds the restored machine
+   * state, `kernel`, `core` and `init` the restored objects. Wires what a snapshot cannot hold
+   * (the harts' trap environment, the RTC's clock, the fast TLB of each running thread).
+   */
+  static fromParts(machine: Machine, kernel: Kernel, core: Core, init: Init): System {
+    for (const cpu of kernel.cpus) {
+      cpu.hart.env = kernel;
+      if (cpu.current) cpu.hart.selectFastSpace(cpu.current.pd.asid);
+    }
+    core.rtc.setClock(core.rtcClock());
+    return new System({}, { machine, kernel, core, init });
   }
 
   /**
@@ -52,12 +70,7 @@ export class System {
     const err = sys.init.apply(configXml);
     if (err) return err;
     // Init follows its config ROM: a new version is applied live.
-    sys.core.roms.get('config')!.watchers.add({
-      notify: () => {
-        const data = sys.core.romData('config');
-        if (data) sys.init.apply(utf8Decode(data));
-      },
-    });
+    sys.core.roms.get('config')!.watchers.add(new ConfigFollower(sys.core, sys.init));
     return sys;
   }
 

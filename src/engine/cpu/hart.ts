@@ -1758,6 +1758,7 @@ export class Hart {
       stopped: this.stopped,
       stopReason: this.stopReason,
       tlb: this.tlb.saveState(),
+      runLimit: Number.isFinite(this.runLimit) ? this.runLimit : -1,
     };
   }
 
@@ -1790,6 +1791,7 @@ export class Hart {
     this.stopped = o.stopped === true;
     this.stopReason = typeof o.stopReason === 'string' ? o.stopReason : '';
     this.tlb.loadState(tlb as number[][]);
+    this.runLimit = typeof o.runLimit === 'number' && o.runLimit >= 0 ? o.runLimit : Infinity;
     this.updatePmp();
     return null;
   }

@@ -522,6 +522,8 @@ export class Machine implements HartHost, StoreObserver {
       harts: this.harts.map((h) => h.saveState()),
       devices: this.bus.saveDevices(),
       inputs: this.inputs.map((e) => ({ cycle: e.cycle, bytes: e.bytes })),
+      current: this.current.id,
+      partial: this.partial ? [this.partial.round, this.partial.hart, this.partial.left] : null,
     };
   }
 
@@ -545,6 +547,9 @@ export class Machine implements HartHost, StoreObserver {
     }
     const err = this.bus.loadDevices(o.devices as Record<string, StateValue>);
     if (err) return rollback(err);
+    // Loading the devices drives their interrupt lines (with this machine's clock, not the
+    // saved one); the harts' saved pending bits are what they saw, so they win.
+    this.harts.forEach((h, i) => h.loadState((o.harts as StateValue[])[i]));
     this.roundCycle = Number(o.roundCycle) || 0;
     this.mtimeOffset = Number(o.mtimeOffset) || 0;
     this.executed = Number(o.executed) || 0;
@@ -552,7 +557,19 @@ export class Machine implements HartHost, StoreObserver {
     this.inputs = Array.isArray(o.inputs)
       ? (o.inputs as { cycle: number; bytes: number[] }[]).map((e) => ({ cycle: e.cycle, bytes: [...e.bytes] }))
       : [];
+    const cur = typeof o.current === 'number' ? this.harts[o.current] : undefined;
+    this.current = cur ?? this.harts[0];
+    const p = o.partial;
+    this.partial =
+      Array.isArray(p) &&
+      p.length === 3 &&
+      p.every((v) => typeof v === 'number') &&
+      (p[1] as number) <= this.harts.length
+        ? { round: p[0] as number, hart: p[1] as number, left: p[2] as number }
+        : null;
     this.flushDecoded();
+    // Reservations keep their page flag, so stores by other harts still break them.
+    for (const h of this.harts) if (h.reservation >= 0) this.bus.setPageFlag(h.reservation >>> 12, PAGE_RESERVED);
     return null;
   }
 }

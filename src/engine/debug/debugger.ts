@@ -140,6 +140,25 @@ interface StepOp {
 
 type Result<T> = T | { error: string };
 
+/** What a snapshot keeps of the debugger (see `Debugger.saveState`). */
+export interface DebuggerState {
+  nextId: number;
+  breakpoints: {
+    id: number;
+    pd: number;
+    address: number;
+    location: string;
+    condition: string | null;
+    ignoreCount: number;
+    hits: number;
+    enabled: boolean;
+    thread: number | null;
+    temporary: boolean;
+  }[];
+  watchpoints: Watchpoint[];
+  catchpoints: Catchpoint[];
+}
+
 /**
  * A thread resumed at `pc` passes the breakpoints at `pc` and the watchpoints its accesses
  * there touch, once: for the one execution of that instruction that begins the run. `slot` is
@@ -613,6 +632,70 @@ export class Debugger {
 
   breakpoints(): Breakpoint[] {
     return [...this.bps.values()].filter((b) => !b.internal);
+  }
+
+  /**
+   * The user's breakpoints, watchpoints and catchpoints as plain data, for snapshots. Internal
+   * breakpoints (steps in progress) are not part of it: a snapshot is taken while stopped.
+   */
+  saveState(): DebuggerState {
+    return {
+      nextId: this.nextId,
+      breakpoints: this.breakpoints().map((b) => ({
+        id: b.id,
+        pd: b.pd,
+        address: b.address,
+        location: b.location,
+        condition: b.condition,
+        ignoreCount: b.ignoreCount,
+        hits: b.hits,
+        enabled: b.enabled,
+        thread: b.thread,
+        temporary: b.temporary,
+      })),
+      watchpoints: this.watchpoints().map((w) => ({ ...w })),
+      catchpoints: this.catchpoints().map((c) => ({ id: c.id, event: { ...c.event }, hits: c.hits })),
+    };
+  }
+
+  /**
+   * Sets up what {@link saveState} saved, with the same ids, on this debugger (one that has
+   * none yet: a restored system's). Returns the first error; what came before it stays.
+   */
+  loadState(s: DebuggerState): string | null {
+    for (const b of s.breakpoints) {
+      this.nextId = b.id;
+      const r = this.addBreakpoint(
+        {
+          pd: b.pd,
+          address: b.address,
+          condition: b.condition ?? undefined,
+          ignoreCount: b.ignoreCount,
+          enabled: b.enabled,
+          thread: b.thread ?? undefined,
+          temporary: b.temporary,
+        },
+        b.location,
+        b.address,
+        false,
+      );
+      if ('error' in r) return `breakpoint ${b.id}: ${r.error}`;
+      r.hits = b.hits;
+    }
+    for (const w of s.watchpoints) {
+      this.nextId = w.id;
+      const r = this.setWatchpoint(w.pd, w.address, w.length, w.access);
+      if ('error' in r) return `watchpoint ${w.id}: ${r.error}`;
+      r.hits = w.hits;
+    }
+    for (const c of s.catchpoints) {
+      this.nextId = c.id;
+      const r = this.setCatchpoint(c.event);
+      if ('error' in r) return `catchpoint ${c.id}: ${r.error}`;
+      r.hits = c.hits;
+    }
+    this.nextId = Math.max(this.nextId, s.nextId);
+    return null;
   }
 
   /** The machine reached a breakpoint slot on `hart`: decide whether to stop. */

@@ -10,7 +10,7 @@
  * real RPC interface the guests call, served by a core-side object per child. A bad new
  * configuration is reported (node, attribute, line) and the running system stays as it was.
  */
-import { parseElf, PF_W, PF_X, utf8Encode } from '../../cpu/elf';
+import { parseElf, PF_W, PF_X, utf8Decode, utf8Encode } from '../../cpu/elf';
 import { LAYOUT, MessageWriter, PARENT, ROOT, RPC, SEL } from '../abi';
 import type { Core, CoreSession } from '../core';
 import { createThread, type CpuSessionComponent, type CpuThreadComponent } from '../cpu_session_component';
@@ -45,7 +45,8 @@ interface PendingRequest {
   label: string;
   args: string;
   affinity: [number, number];
-  complete(reply: CoreReply): void;
+  /** The client's call, completed when the server answers. */
+  call: { complete(reply: CoreReply): void };
 }
 
 export class Child {
@@ -298,7 +299,7 @@ export class Init {
     service: string,
     argsText: string,
     affinity: [number, number],
-    complete: (r: CoreReply) => void,
+    call: { complete(reply: CoreReply): void },
   ): 'defer' | CoreReply {
     const cfg = this.config!;
     const args = parseSessionArgs(argsText);
@@ -324,7 +325,7 @@ export class Init {
     }
     if (client.pd.ram.limit - client.pd.ram.used < ram) return { result: RPC.INSUFFICIENT_RAM };
     if (client.pd.capQuota.limit - client.pd.capQuota.used < caps) return { result: RPC.INSUFFICIENT_CAPS };
-    const req: PendingRequest = { client, service, label: route.label, args: argsText, affinity, complete };
+    const req: PendingRequest = { client, service, label: route.label, args: argsText, affinity, call };
     if (!server.announced.has(service)) {
       this.pending.push(req);
       return 'defer';
@@ -364,41 +365,44 @@ export class Init {
       .word(req.affinity[0])
       .word(req.affinity[1])
       .bytes();
-    this.core.kernel.invoke(
-      {
-        onReply: (result, _data, caps_) => {
-          const obj = caps_[0];
-          if (result !== RPC.OK || !(obj instanceof RpcObject)) {
-            this.log(`Error: ${req.client.name}: "${server.name}" refused ${req.service} session (${result})`);
-            req.complete({ result: result === RPC.OK ? RPC.DENIED : result });
-            return;
-          }
-          const c = req.client.pd;
-          const s = server.pd;
-          // Resource trading: the client pays the server for the session.
-          const r = Math.min(ram, c.ram.limit - c.ram.used);
-          const k = Math.min(caps, c.capQuota.limit - c.capQuota.used);
-          c.ram.limit -= r;
-          s.ram.limit += r;
-          c.capQuota.limit -= k;
-          s.capQuota.limit += k;
-          this.traceTrade(c, s, r, k);
-          req.client.sessions.set(obj, {
-            service: req.service,
-            label: req.label,
-            obj,
-            core: null,
-            server,
-            ram: r,
-            caps: k,
-          });
-          req.complete({ result: RPC.OK, caps: [obj] });
-        },
-      },
-      root,
-      msg,
-      [],
-    );
+    this.core.kernel.invoke(new SessionAnswer(this, server, req, ram, caps), root, msg, []);
+  }
+
+  /** A server answered `req` (see {@link SessionAnswer}). */
+  sessionAnswered(
+    server: Child,
+    req: PendingRequest,
+    ram: number,
+    caps: number,
+    result: number,
+    caps_: (KObject | null)[],
+  ): void {
+    const obj = caps_[0];
+    if (result !== RPC.OK || !(obj instanceof RpcObject)) {
+      this.log(`Error: ${req.client.name}: "${server.name}" refused ${req.service} session (${result})`);
+      req.call.complete({ result: result === RPC.OK ? RPC.DENIED : result });
+      return;
+    }
+    const c = req.client.pd;
+    const s = server.pd;
+    // Resource trading: the client pays the server for the session.
+    const r = Math.min(ram, c.ram.limit - c.ram.used);
+    const k = Math.min(caps, c.capQuota.limit - c.capQuota.used);
+    c.ram.limit -= r;
+    s.ram.limit += r;
+    c.capQuota.limit -= k;
+    s.capQuota.limit += k;
+    this.traceTrade(c, s, r, k);
+    req.client.sessions.set(obj, {
+      service: req.service,
+      label: req.label,
+      obj,
+      core: null,
+      server,
+      ram: r,
+      caps: k,
+    });
+    req.call.complete({ result: RPC.OK, caps: [obj] });
   }
 
   closeSession(client: Child, s: ChildSession): void {
@@ -457,7 +461,7 @@ export class Init {
 }
 
 /** The parent interface of one child, served by init. */
-class ParentComponent implements CoreServer {
+export class ParentComponent implements CoreServer {
   readonly iface = PARENT;
   constructor(
     private readonly init: Init,
@@ -478,7 +482,7 @@ class ParentComponent implements CoreServer {
           String(a.service),
           String(a.args),
           [a.affinity_x as number, a.affinity_y as number],
-          (r) => call.complete(r),
+          call,
         );
       case 'upgrade': {
         const args = parseSessionArgs(String(a.args));
@@ -531,4 +535,36 @@ class ParentComponent implements CoreServer {
 
 function sessionOf(child: Child, obj: KObject | null): ChildSession | null {
   return obj instanceof RpcObject ? (child.sessions.get(obj) ?? null) : null;
+}
+
+/**
+ * Init's side of a session request it passed to a server's root: the server's reply goes to
+ * `Init.sessionAnswered`. An object rather than a closure, so a request in flight is part of a
+ * snapshot.
+ */
+export class SessionAnswer {
+  constructor(
+    private readonly init: Init,
+    private readonly server: Child,
+    private readonly req: PendingRequest,
+    private readonly ram: number,
+    private readonly caps: number,
+  ) {}
+
+  onReply(result: number, _data: Uint8Array, caps: (KObject | null)[]): void {
+    this.init.sessionAnswered(this.server, this.req, this.ram, this.caps, result, caps);
+  }
+}
+
+/** Applies each new version of init's config ROM (a ROM watcher of "config"). */
+export class ConfigFollower {
+  constructor(
+    private readonly core: Core,
+    private readonly init: Init,
+  ) {}
+
+  notify(): void {
+    const data = this.core.romData('config');
+    if (data) this.init.apply(utf8Decode(data));
+  }
 }
