@@ -5,13 +5,7 @@ import { loadScenario, SCENARIO_ROOT } from '../../src/cli/scenario_files';
 import { System } from '../../src/engine/core/system';
 import { encodeGraph } from '../../src/engine/snapshot/graph';
 import { ENGINE_SCHEMA } from '../../src/engine/snapshot/schema';
-import {
-  captureSystem,
-  decodeSnapshot,
-  encodeSnapshot,
-  restoreSystem,
-  type SystemImage,
-} from '../../src/engine/snapshot/system_image';
+import { captureSystem, decodeSnapshot, encodeSnapshot, restoreSystem } from '../../src/engine/snapshot/system_image';
 
 function boot(name: string, cpus = 1): System {
   const sc = loadScenario(join(SCENARIO_ROOT, name));

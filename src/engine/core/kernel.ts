@@ -224,6 +224,9 @@ export class Kernel implements TrapEnv {
     const f = this.frames.get(base);
     if (!f) return;
     this.frames.delete(base);
+    // Free RAM is kept zero (as allocation hands it out), so that RAM outside `frames` is all
+    // zero and snapshots of a running system need only look at the allocated frames.
+    this.m.bus.u8.fill(0, base - RAM_BASE, base - RAM_BASE + f.size);
     this.phys.release(base, f.size);
   }
 

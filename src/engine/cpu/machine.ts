@@ -113,6 +113,13 @@ export class Machine implements HartHost, StoreObserver {
    * debugger; without it every breakpoint stops.
    */
   onBreakpoint: ((hart: Hart, pc: number) => boolean) | null = null;
+  /**
+   * A moment to stop at: `run` returns 'break' as soon as {@link position} reaches it (for
+   * replays that must end at an exact moment). Infinity: never.
+   */
+  stopAt = Infinity;
+  /** Told about every slice a hart runs (replays use it to see which thread ran when). */
+  sliceObserver: { before(hart: Hart): void; after(hart: Hart, used: number): void } | null = null;
 
   constructor(config: Partial<MachineConfig> = {}) {
     const c = { ...DEFAULT_CONFIG, ...config };
@@ -291,6 +298,17 @@ export class Machine implements HartHost, StoreObserver {
     return this.current;
   }
 
+  /**
+   * The moment the machine is at: the sum of every hart's cycle count. It grows by one with
+   * each cycle any hart spends (running or idle), so each moment of a run has its own value,
+   * and a replay stopped at the same value is in the same state.
+   */
+  get position(): number {
+    let s = 0;
+    for (const h of this.harts) s += h.cycleNow();
+    return s;
+  }
+
   /** True while a break interrupted a round (the machine is between two instructions of it). */
   get inRound(): boolean {
     return this.partial !== null;
@@ -385,6 +403,7 @@ export class Machine implements HartHost, StoreObserver {
   run(maxCycles: number): StopReason {
     const q = this.config.quantum;
     this.breakRequested = false;
+    if (this.position >= this.stopAt) return 'break';
     // Finish a round that a break interrupted (it counts towards this run's cycles).
     const end = this.roundCycle + maxCycles;
     if (this.partial !== null) {
@@ -401,7 +420,12 @@ export class Machine implements HartHost, StoreObserver {
         for (const h of this.harts) if (!h.stopped) next = Math.min(next, this.cyclesToTimer(h));
         if (this.inputs.length) next = Math.min(next, this.inputs[0].cycle - this.roundCycle);
         if (!Number.isFinite(next)) return 'idle';
-        const skip = Math.max(0, Math.min(Math.ceil(next / q) * q - q, end - this.roundCycle - round));
+        let skip = Math.max(0, Math.min(Math.ceil(next / q) * q - q, end - this.roundCycle - round));
+        if (this.stopAt !== Infinity) {
+          // Skip whole rounds only up to the one that holds the moment to stop at.
+          const rounds = Math.floor((this.stopAt - this.position) / (q * this.harts.length));
+          skip = Math.min(skip, Math.max(0, rounds) * q);
+        }
         if (skip > 0) {
           for (const h of this.harts) {
             h.cycle += skip;
@@ -424,13 +448,19 @@ export class Machine implements HartHost, StoreObserver {
     for (; p.hart < this.harts.length; p.hart++, p.left = p.round) {
       const h = this.harts[p.hart];
       this.current = h;
+      // The other harts' share of `position` (they do not move during this hart's turn).
+      const others = this.stopAt === Infinity ? 0 : this.position - h.cycle;
       while (p.left > 0 && !h.stopped) {
+        if (this.stopAt !== Infinity && others + h.cycle >= this.stopAt) return 'break';
         this.updateTimer(h);
         const toTimer = this.cyclesToTimer(h);
         let slice = toTimer > 0 && toTimer < p.left ? toTimer : p.left;
         if (h.runLimit < slice) slice = h.runLimit;
+        if (this.stopAt !== Infinity && this.stopAt - others - h.cycle < slice) slice = this.stopAt - others - h.cycle;
         const before = h.idleCycles;
+        this.sliceObserver?.before(h);
         const used = h.run(slice);
+        this.sliceObserver?.after(h, used);
         if (h.runLimit !== Infinity) {
           h.runLimit -= used;
           if (h.runLimit <= 0) {

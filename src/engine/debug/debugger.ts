@@ -157,7 +157,18 @@ export interface DebuggerState {
   }[];
   watchpoints: Watchpoint[];
   catchpoints: Catchpoint[];
+  /** Where it was stopped (resuming passes the breakpoint it stopped at). */
+  lastStop: Stop | null;
 }
+
+/** A debugger state with nothing set. */
+export const EMPTY_DEBUGGER_STATE: DebuggerState = {
+  nextId: 1,
+  breakpoints: [],
+  watchpoints: [],
+  catchpoints: [],
+  lastStop: null,
+};
 
 /**
  * A thread resumed at `pc` passes the breakpoints at `pc` and the watchpoints its accesses
@@ -655,7 +666,18 @@ export class Debugger {
       })),
       watchpoints: this.watchpoints().map((w) => ({ ...w })),
       catchpoints: this.catchpoints().map((c) => ({ id: c.id, event: { ...c.event }, hits: c.hits })),
+      lastStop: this.lastStop ? (JSON.parse(JSON.stringify(this.lastStop)) as Stop) : null,
     };
+  }
+
+  /**
+   * Marks the debugger stopped at `s` without telling the stop listeners (the machine was put
+   * there by a snapshot load or a replay; the owner reports it).
+   */
+  markStopped(s: Stop): void {
+    this.runningFlag = false;
+    this.step = null;
+    this.lastStop = s;
   }
 
   /**
@@ -695,6 +717,7 @@ export class Debugger {
       r.hits = c.hits;
     }
     this.nextId = Math.max(this.nextId, s.nextId);
+    if (s.lastStop) this.markStopped(JSON.parse(JSON.stringify(s.lastStop)) as Stop);
     return null;
   }
 

@@ -134,14 +134,20 @@ function samePage(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * The pages of `bytes` (a multiple of 4 KiB long): zero pages as null; a page equal to the
- * same page of `previous` is that page (shared, not copied), otherwise a copy. `only`, if given,
- * lists the pages that may differ from `previous` (the rest are taken from it unchecked).
+ * same page of `previous` is that page (shared, not copied), otherwise a copy. `only`, if given
+ * with `previous`, lists the pages that may differ from `previous`; the others are taken from
+ * it unchecked.
  */
-export function pagesOf(bytes: Uint8Array, previous: (Uint8Array | null)[] | null): (Uint8Array | null)[] {
+export function pagesOf(
+  bytes: Uint8Array,
+  previous: (Uint8Array | null)[] | null,
+  only: Iterable<number> | null = null,
+): (Uint8Array | null)[] {
   const n = Math.ceil(bytes.length / PAGE);
-  const out = new Array<Uint8Array | null>(n);
   const prev = previous && previous.length === n ? previous : null;
-  for (let p = 0; p < n; p++) {
+  const out = prev && only ? prev.slice() : new Array<Uint8Array | null>(n);
+  for (const p of prev && only ? only : range(n)) {
+    if (p < 0 || p >= n) continue;
     const page = bytes.subarray(p * PAGE, Math.min(bytes.length, (p + 1) * PAGE));
     const old = prev ? prev[p] : null;
     if (old && old.length === page.length && samePage(page, old)) out[p] = old;
@@ -149,6 +155,10 @@ export function pagesOf(bytes: Uint8Array, previous: (Uint8Array | null)[] | nul
     else out[p] = page.slice();
   }
   return out;
+}
+
+function* range(n: number): Generator<number> {
+  for (let i = 0; i < n; i++) yield i;
 }
 
 /** Copies paged contents back into `into` (zero pages are zeroed). */

@@ -81,12 +81,14 @@ function externals(m: Machine): Map<string, object> {
 
 /**
  * Takes an image of `sys` (between two runs). `previous`, an earlier image of the same system,
- * lends it the pages that did not change. Returns an error naming what cannot be saved.
+ * lends it the pages that did not change; `changedRam`, given with it, lists the only RAM pages
+ * that may differ from it. Returns an error naming what cannot be saved.
  */
 export function captureSystem(
   sys: System,
   extra: StateValue = null,
   previous: SystemImage | null = null,
+  changedRam: Iterable<number> | null = null,
 ): SystemImage | string {
   const m = sys.machine;
   // The decoded-instruction caches and fast TLBs are not saved (a restored machine starts
@@ -116,7 +118,7 @@ export function captureSystem(
   return {
     config: { ...m.config },
     machine: m.saveState(),
-    ram: pagesOf(m.bus.u8, prevRam),
+    ram: pagesOf(m.bus.u8, prevRam, prevRam ? changedRam : null),
     rom: m.bus.rom.slice(),
     graph,
     instructions: sys.instructions,
