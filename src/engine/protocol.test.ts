@@ -108,6 +108,17 @@ const VALID: { [K in CommandKind]: Extract<Command, { kind: K }>[] } = {
   stats: [{ kind: 'stats' }],
   configApply: [{ kind: 'configApply', xml: '<config><start name="a"/></config>' }],
   scenario: [{ kind: 'scenario' }],
+  snapshotSave: [{ kind: 'snapshotSave', path: '/tmp/a.snap' }],
+  snapshotLoad: [{ kind: 'snapshotLoad', path: '/tmp/a.snap' }],
+  reverseStep: [{ kind: 'reverseStep', thread: 3 }],
+  reverseContinue: [{ kind: 'reverseContinue' }],
+  travel: [
+    { kind: 'travel', position: 12345 },
+    { kind: 'travel', timeUs: 1.5 },
+  ],
+  history: [{ kind: 'history' }],
+  recording: [{ kind: 'recording' }, { kind: 'recording', intervalCycles: 1000, budgetMiB: 64 }],
+  uartInput: [{ kind: 'uartInput', text: 'hello\r' }],
   gdbServer: [
     { kind: 'gdbServer', enable: true },
     { kind: 'gdbServer', enable: true, port: 0 },
@@ -120,7 +131,7 @@ const cmd = (c: unknown, id = 1): unknown => ({ type: 'cmd', id, cmd: c });
 describe('valid commands', () => {
   it('has a sample for every kind, and every kind parses', () => {
     expect(Object.keys(VALID).sort()).toEqual([...COMMAND_KINDS].sort());
-    expect(COMMAND_KINDS.length).toBe(40);
+    expect(COMMAND_KINDS.length).toBe(48);
     let id = 0;
     for (const kind of COMMAND_KINDS) {
       for (const c of VALID[kind]) {
@@ -638,6 +649,26 @@ const RESULTS: { [K in CommandKind]: CommandResult<K> } = {
   stats: { mips: 12.5, virtualTimeUs: 1000.25, instructions: 123456789, threads: [{ id: 4, load: 0.5 }] },
   configApply: null,
   scenario: { name: 'demo', file: '/x/demo.xml', config: '<config/>' },
+  snapshotSave: { path: '/tmp/a.snap', bytes: 123456 },
+  snapshotLoad: { name: 'demo' },
+  reverseStep: null,
+  reverseContinue: null,
+  travel: null,
+  history: {
+    now: 1000,
+    nowUs: 10,
+    earliest: 0,
+    earliestUs: 0,
+    snapshots: [0, 500],
+    harts: 1,
+    cyclesPerUs: 100,
+    bytes: 8192,
+    budgetBytes: 1 << 29,
+    intervalCycles: 5_000_000,
+    inputs: 0,
+  },
+  recording: null,
+  uartInput: null,
   gdbServer: { enabled: true, port: 40123 },
 };
 
@@ -706,6 +737,7 @@ const EVENTS: { [K in EventKind]: Extract<EngineEvent, { kind: K }> } = {
   trace: { kind: 'trace', events: [{ seq: 1, time: 2, cpu: 0, thread: 0, pd: 0, kind: 'irq', a: 10, b: 0 }] },
   stats: { kind: 'stats', mips: 1, virtualTimeUs: 2, instructions: 3, threads: [] },
   traceChunk: { kind: 'traceChunk', token: 'export-1', chunk: '{"traceEvents":[', done: false },
+  travelled: { kind: 'travelled', position: 100, timeUs: 1, traceCount: 5, logLines: 2 },
   error: { kind: 'error', message: 'the frame is not JSON' },
 };
 

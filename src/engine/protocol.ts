@@ -766,6 +766,64 @@ const COMMANDS = {
     cmd: command('scenario', {}),
     result: v.strictObject({ name: Label, file: Label, config: Document }),
   },
+  /**
+   * Saves the whole system (RAM, harts, devices, kernel, core and init, breakpoints) to a
+   * snapshot file; written atomically. Only while stopped.
+   */
+  snapshotSave: {
+    cmd: command('snapshotSave', { path: Path }),
+    result: v.strictObject({ path: Label, bytes: int(0, Number.MAX_SAFE_INTEGER, 'a size') }),
+  },
+  /** Loads a snapshot file in place of the running system (which stays if the file is bad). */
+  snapshotLoad: { cmd: command('snapshotLoad', { path: Path }), result: v.strictObject({ name: Label }) },
+  /** Goes back one instruction of `thread` (reverse-stepi). Only while stopped. */
+  reverseStep: { cmd: command('reverseStep', threadOnly), result: Done },
+  /** Goes back to the last breakpoint or watchpoint hit (reverse-continue). Only while stopped. */
+  reverseContinue: { cmd: command('reverseContinue', {}), result: Done },
+  /**
+   * Moves the whole system to an earlier moment: a `position` (see `history`) or a virtual
+   * time in microseconds (the start of that moment's round). Only while stopped.
+   */
+  travel: {
+    cmd: v.pipe(
+      command('travel', {
+        position: v.optional(int(0, Number.MAX_SAFE_INTEGER, 'a position')),
+        timeUs: v.optional(real(0, 'a time in microseconds')),
+      }),
+      v.check((c) => (c.position === undefined) !== (c.timeUs === undefined), 'give either position or timeUs'),
+    ),
+    result: Done,
+  },
+  /**
+   * What reverse execution can reach: the current moment, the snapshots (oldest first), and
+   * how positions relate to virtual time (`timeUs = position / harts / cyclesPerUs`).
+   */
+  history: {
+    cmd: command('history', {}),
+    result: v.strictObject({
+      now: int(0, Number.MAX_SAFE_INTEGER, 'a position'),
+      nowUs: real(0, 'a time'),
+      earliest: v.nullable(int(0, Number.MAX_SAFE_INTEGER, 'a position')),
+      earliestUs: v.nullable(real(0, 'a time')),
+      snapshots: list(int(0, Number.MAX_SAFE_INTEGER, 'a position'), 1 << 20),
+      harts: int(1, 8, 'a hart count'),
+      cyclesPerUs: real(0, 'cycles per microsecond'),
+      bytes: int(0, Number.MAX_SAFE_INTEGER, 'a size'),
+      budgetBytes: int(0, Number.MAX_SAFE_INTEGER, 'a size'),
+      intervalCycles: int(0, Number.MAX_SAFE_INTEGER, 'a cycle count'),
+      inputs: int(0, Number.MAX_SAFE_INTEGER, 'a count'),
+    }),
+  },
+  /** Sets the automatic snapshot interval and memory budget of reverse execution. */
+  recording: {
+    cmd: command('recording', {
+      intervalCycles: v.optional(int(1000, Number.MAX_SAFE_INTEGER, 'a cycle count of at least 1000')),
+      budgetMiB: v.optional(int(1, 1 << 20, 'a size in MiB')),
+    }),
+    result: Done,
+  },
+  /** Sends bytes to the UART's receiver (recorded, so replays give them again). */
+  uartInput: { cmd: command('uartInput', { text: str(1, 4096) }), result: Done },
   /** Starts (port 0: any free port) or stops the GDB remote stub on 127.0.0.1. */
   gdbServer: {
     cmd: command('gdbServer', { enable: bool, port: v.optional(int(0, 65535, 'a port 0..65535')) }),
@@ -851,6 +909,17 @@ const EVENTS = {
   stats: event('stats', statsEntries),
   /** A piece of a traceExport (see there). */
   traceChunk: event('traceChunk', { token: Name, chunk: Document, done: bool }),
+  /**
+   * The system moved to another moment (reverse execution, a snapshot load): views drop what
+   * they hold from after it. `traceCount` is the trace's event count there (later sequence
+   * numbers are gone); `logLines` the number of LOG lines.
+   */
+  travelled: event('travelled', {
+    position: int(0, Number.MAX_SAFE_INTEGER, 'a position'),
+    timeUs: real(0, 'a time'),
+    traceCount: int(0, Number.MAX_SAFE_INTEGER, 'a count'),
+    logLines: int(0, Number.MAX_SAFE_INTEGER, 'a count'),
+  }),
   /** Something went wrong outside any command (e.g. an undecodable frame). */
   error: event('error', { message: Text }),
 };

@@ -3,7 +3,8 @@
  * through JSON and validated with the protocol's parsers exactly as a client does. The
  * scenarios are the ones a user opens in the app.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GUEST_ROOT, SCENARIO_ROOT } from '../../src/cli/scenario_files';
@@ -405,6 +406,91 @@ describe('over a WebSocket', () => {
   });
 });
 
+describe('snapshots and reverse execution', () => {
+  it('saves a snapshot, runs on, loads it back: the same moment, breakpoints and all', async () => {
+    const { host, c, pd, ep } = await counterHost();
+    const bp = await c.call({ kind: 'breakpointSet', pd, symbol: 'timer_msleep' });
+    await c.call({ kind: 'run' });
+    expect(await c.until('stopped')).toMatchObject({ reason: 'breakpoint', breakpoint: bp.id });
+    const dir = mkdtempSync(join(tmpdir(), 'corescope-snap-'));
+    const file = join(dir, 'counter.snap');
+    const saved = await c.call({ kind: 'snapshotSave', path: file });
+    expect(saved.bytes).toBe(readFileSync(file).length);
+    const regs = await c.call({ kind: 'registersRead', thread: ep });
+    const stats = await c.call({ kind: 'stats' });
+    const hash = host.system!.machine.stateHash();
+    await c.call({ kind: 'run' });
+    await c.until('stopped');
+    expect((await c.call({ kind: 'stats' })).instructions).toBeGreaterThan(stats.instructions);
+
+    // A damaged file is refused, naming the problem, and the system stays as it is.
+    const bad = join(dir, 'bad.snap');
+    writeFileSync(bad, readFileSync(file).subarray(0, 1000));
+    const before = host.system;
+    expect(await c.refuse({ kind: 'snapshotLoad', path: bad })).toMatchObject({
+      code: 'invalid',
+      field: 'cmd.path',
+      message: expect.stringMatching(/truncated/),
+    });
+    expect(host.system).toBe(before);
+
+    expect(await c.call({ kind: 'snapshotLoad', path: file })).toEqual({ name: 'counter' });
+    expect(await c.until('travelled')).toMatchObject({ position: host.system!.machine.position });
+    expect(host.system!.machine.stateHash()).toBe(hash);
+    expect(await c.call({ kind: 'registersRead', thread: ep })).toEqual(regs);
+    expect((await c.call({ kind: 'stats' })).instructions).toBe(stats.instructions);
+    expect((await c.call({ kind: 'breakpointList' })).breakpoints).toEqual([
+      expect.objectContaining({ id: bp.id, hits: 1, enabled: true }),
+    ]);
+    // It runs on from there as it did the first time: the next hit logs "1".
+    await c.call({ kind: 'run' });
+    expect(await c.until('stopped')).toMatchObject({ reason: 'breakpoint', breakpoint: bp.id });
+    expect(host.system!.transcript().filter((l) => l.startsWith('[init -> counter]'))).toEqual([
+      '[init -> counter] 0',
+      '[init -> counter] 1',
+    ]);
+  });
+
+  it('reverse step, reverse continue and travel over the protocol', async () => {
+    const { host, c, pd, ep } = await counterHost();
+    const bp = await c.call({ kind: 'breakpointSet', pd, symbol: 'timer_msleep' });
+    const hits: { position: number; pc: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      await c.call({ kind: 'run' });
+      const s = await c.until('stopped');
+      expect(s).toMatchObject({ reason: 'breakpoint', breakpoint: bp.id });
+      hits.push({ position: host.system!.machine.position, pc: s.pc! });
+    }
+    const h = await c.call({ kind: 'history' });
+    expect(h.now).toBe(hits[2].position);
+    expect(h.earliest).toBe(0);
+    expect(h.snapshots.length).toBeGreaterThan(1);
+
+    await c.call({ kind: 'reverseStep', thread: ep });
+    const back = await c.until('stopped');
+    expect(back).toMatchObject({ reason: 'step', thread: ep });
+    expect(back.pc).not.toBe(hits[2].pc);
+    expect(host.system!.machine.position).toBeLessThan(hits[2].position);
+
+    await c.call({ kind: 'reverseContinue' });
+    expect(await c.until('stopped')).toMatchObject({ reason: 'breakpoint', breakpoint: bp.id, pc: hits[1].pc });
+    expect(host.system!.machine.position).toBe(hits[1].position);
+    expect(host.system!.transcript().filter((l) => l.startsWith('[init -> counter]'))).toEqual([
+      '[init -> counter] 0',
+      '[init -> counter] 1',
+    ]);
+
+    // To the first hit's moment by time; the future is gone, the past is there.
+    await c.call({ kind: 'travel', position: hits[0].position });
+    const arrived = await c.until('travelled');
+    expect(arrived.position).toBe(hits[0].position);
+    expect(await c.refuse({ kind: 'travel', position: hits[2].position })).toMatchObject({ field: 'cmd.position' });
+    // A UART input is recorded (replays give it again).
+    await c.call({ kind: 'uartInput', text: 'hi' });
+    expect((await c.call({ kind: 'history' })).inputs).toBe(1);
+  });
+});
+
 describe('coverage of the protocol', () => {
   it('handles every command kind (none is unsupported or an engine error)', async () => {
     const { host, c, pd, ep } = await counterHost();
@@ -412,6 +498,7 @@ describe('coverage of the protocol', () => {
     await c.until('stopped');
     const sp = (await c.call({ kind: 'registersRead', thread: ep })).x[2];
     const config = host.system!.core.romData('config')!;
+    const scratch = mkdtempSync(join(tmpdir(), 'corescope-host-'));
     const samples: Record<CommandKind, Command> = {
       load: { kind: 'load', path: COUNTER },
       run: { kind: 'run' },
@@ -453,6 +540,14 @@ describe('coverage of the protocol', () => {
       configApply: { kind: 'configApply', xml: new TextDecoder().decode(config) },
       gdbServer: { kind: 'gdbServer', enable: false },
       scenario: { kind: 'scenario' },
+      snapshotSave: { kind: 'snapshotSave', path: join(scratch, 'coverage.snap') },
+      snapshotLoad: { kind: 'snapshotLoad', path: join(scratch, 'coverage.snap') },
+      history: { kind: 'history' },
+      travel: { kind: 'travel', position: 0 },
+      reverseStep: { kind: 'reverseStep', thread: ep },
+      reverseContinue: { kind: 'reverseContinue' },
+      recording: { kind: 'recording', intervalCycles: 100_000 },
+      uartInput: { kind: 'uartInput', text: 'x' },
     };
     // Commands that need the machine stopped go first; each one's stop is waited for.
     const order: CommandKind[] = [
@@ -495,9 +590,18 @@ describe('coverage of the protocol', () => {
       'configApply',
       'scenario',
       'gdbServer',
+      'pause',
+      'snapshotSave',
+      'reverseStep',
+      'reverseContinue',
+      'history',
+      'travel',
+      'snapshotLoad',
+      'recording',
+      'uartInput',
       'load',
     ];
-    expect([...order].sort()).toEqual([...COMMAND_KINDS].sort());
+    expect([...new Set(order)].sort()).toEqual([...COMMAND_KINDS].sort());
     for (const kind of order) {
       const r = await c.call(samples[kind]).catch((e: Error) => e);
       if (r instanceof Error) throw new Error(`${kind}: ${r.message}`);

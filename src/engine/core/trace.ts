@@ -129,6 +129,32 @@ export class TraceBuffer {
     this.meta = new Int32Array(capacity * 6);
   }
 
+  /**
+   * The pages of the event arrays written since `count` was the event count (for snapshots
+   * that share unchanged pages), or null if it cannot tell (the ring went round).
+   */
+  pagesWrittenSince(count: number): Map<ArrayBuffer, number[]> | null {
+    const n = this.count - count;
+    if (n < 0 || n >= this.capacity) return null;
+    const time: number[] = [];
+    const meta: number[] = [];
+    const first = count % this.capacity;
+    for (const [lo, hi] of first + n <= this.capacity
+      ? [[first, first + n]]
+      : [
+          [first, this.capacity],
+          [0, first + n - this.capacity],
+        ]) {
+      if (hi <= lo) continue;
+      for (let p = (lo * 8) >>> 12; p <= (hi * 8 - 1) >>> 12; p++) time.push(p);
+      for (let p = Math.floor((lo * 24) / 4096); p <= Math.floor((hi * 24 - 1) / 4096); p++) meta.push(p);
+    }
+    return new Map<ArrayBuffer, number[]>([
+      [this.time.buffer as ArrayBuffer, time],
+      [this.meta.buffer as ArrayBuffer, meta],
+    ]);
+  }
+
   /** Sees every event, also while recording is off (the debugger's catchpoints). */
   listener: ((kind: TraceKind, thread: Thread | null, a: number, b: number, text?: string) => void) | null = null;
 

@@ -47,6 +47,8 @@ interface Checkpoint {
   img: SystemImage;
   /** Inputs recorded before it was taken (those after are applied by replays from it). */
   inputs: number;
+  /** The trace's event count then. */
+  traceCount: number;
   bytes: number;
 }
 
@@ -121,9 +123,21 @@ export class TimeTravel {
     const last = this.checkpoints[this.checkpoints.length - 1];
     if (!force && at < this.nextAt) return null;
     if (last && last.at === at) return null;
-    const img = captureSystem(sys, null, last?.img ?? null, last ? this.candidatePages(sys, last.img) : null);
+    const img = captureSystem(
+      sys,
+      null,
+      last?.img ?? null,
+      last ? this.candidatePages(sys, last.img) : null,
+      last ? sys.kernel.trace.pagesWrittenSince(last.traceCount) : null,
+    );
     if (typeof img === 'string') return img;
-    this.checkpoints.push({ at, img, inputs: this.inputs.length, bytes: ownBytes(img, last?.img ?? null) });
+    this.checkpoints.push({
+      at,
+      img,
+      inputs: this.inputs.length,
+      traceCount: sys.kernel.trace.count,
+      bytes: ownBytes(img, last?.img ?? null),
+    });
     this.nextAt = at + this.intervalCycles * sys.machine.harts.length;
     // The oldest go first; the newest always stays.
     while (this.checkpoints.length > 1 && this.bytes > this.budgetBytes) {
@@ -228,10 +242,9 @@ export class TimeTravel {
    * there as it was then.
    */
   reverseContinue(now: number, dbgState: DebuggerState): Moment | string {
-    if (dbgState.breakpoints.every((b) => !b.enabled) && dbgState.watchpoints.length === 0)
-      return 'no breakpoints or watchpoints to go back to';
     let end = now;
-    for (let i = this.indexBefore(now, false); i >= 0; i--) {
+    const armed = dbgState.breakpoints.some((b) => b.enabled) || dbgState.watchpoints.length > 0;
+    for (let i = armed ? this.indexBefore(now, false) : -1; i >= 0; i--) {
       const cp = this.checkpoints[i];
       const hits = this.hitsBetween(cp, end, dbgState);
       if (typeof hits === 'string') return hits;
@@ -243,7 +256,19 @@ export class TimeTravel {
       }
       end = cp.at;
     }
-    return 'no breakpoint or watchpoint was hit since the oldest snapshot';
+    // As gdb does: with no hit to stop at, it goes back to the start of the history.
+    const first = this.checkpoints[0];
+    if (!first || first.at >= now) return 'no recorded history before now';
+    const m = this.replay(first, first.at, dbgState, null);
+    if (typeof m === 'string') return m;
+    this.truncate(first.at);
+    m.dbg.markStopped({
+      reason: 'pause',
+      thread: null,
+      pc: null,
+      message: `no breakpoint or watchpoint hit before now: went back to the oldest snapshot (position ${first.at})`,
+    });
+    return m;
   }
 
   // ---------------------------------------------------------------- replays --

@@ -20,6 +20,7 @@
  * The host runs in Node (the browser host's child process, Electron's utility process);
  * scenario files are read through the functions in the options, defaulting to the CLI's.
  */
+import { statSync } from 'node:fs';
 import { loadScenario, readGuestSource, scenarioFromText, type Scenario } from '../../cli/scenario_files';
 import { disassembleRange } from '../cpu/disasm';
 import { ABI_NAMES } from '../cpu/registers';
@@ -28,10 +29,15 @@ import { formatIssue, parseInitConfig } from '../core/init/config';
 import type { Pd, Thread } from '../core/kernel_objects';
 import { System } from '../core/system';
 import { TRACE_KIND_NAMES, type TraceEvent } from '../core/trace';
-import type { CatchEvent, Catchpoint, Debugger, Stop } from '../debug/debugger';
+import type { CatchEvent, Catchpoint, Debugger, DebuggerState, Stop } from '../debug/debugger';
 import { DebuggerGdbTarget } from '../debug/debugger_gdb_target';
 import { capSpace, memoryMap, physicalMap, threads, topology, waitForGraph } from '../debug/inspect';
 import { createDebugger, programLookup } from '../debug/programs';
+import { TimeTravel, type Moment, type RecordedInput } from '../debug/time_travel';
+import { captureSystem, restoreSystem } from '../snapshot/system_image';
+import { utf8Decode, utf8Encode } from '../cpu/elf';
+import type { StateValue } from '../cpu/device';
+import { loadSnapshotFile, saveSnapshotFile } from './snapshot_file';
 import type { DebugInfo } from '../debug/symbols';
 import {
   HELLO,
@@ -58,6 +64,8 @@ import type { EngineTransport } from './transport';
 export interface GdbServerHandle {
   readonly port: number;
   close(): Promise<void>;
+  /** The system moved to another moment: serve `dbg` from now on. */
+  rebind?(dbg: Debugger): void;
 }
 
 export interface EngineHostOptions {
@@ -152,6 +160,21 @@ interface Session {
   readonly file: string;
   /** Init's configuration as it is now (the scenario's, then each applied one). */
   config: string;
+  /** Snapshots and recorded inputs for reverse execution. */
+  travel: TimeTravel;
+}
+
+/** A recorded input without its position (the host adds the current one). */
+type NewInput = {
+  [K in RecordedInput['kind']]: Omit<Extract<RecordedInput, { kind: K }>, 'at'>;
+}[RecordedInput['kind']];
+
+/** What a snapshot file keeps besides the system. */
+interface SnapshotExtra {
+  name: string;
+  file: string;
+  config: string;
+  debugger: DebuggerState;
 }
 
 /** What a connected client receives. */
@@ -350,6 +373,7 @@ export class EngineHost {
     }
     const t0 = now();
     s.dbg.run(budget);
+    if (s.dbg.running) s.travel.checkpoint(s.sys);
     const dt = now() - t0;
     // Aim at sliceMs; change by at most 4x per slice so one odd slice cannot swing it far.
     const target = this.opts.sliceMs;
@@ -481,6 +505,7 @@ export class EngineHost {
         const err = s.sys.updateConfig(cmd.xml);
         if (err) fail('invalid', err.replace(/^Error: /, ''), 'cmd.xml');
         s.config = cmd.xml;
+        this.recordInput(s, { kind: 'config', xml: cmd.xml });
         return null;
       }
       case 'scenario': {
@@ -489,6 +514,26 @@ export class EngineHost {
       }
       case 'gdbServer':
         return this.gdbServer(cmd);
+      case 'snapshotLoad':
+        return this.snapshotLoad(cmd.path);
+      case 'recording': {
+        if (cmd.intervalCycles !== undefined) this.recordingOpts.intervalCycles = cmd.intervalCycles;
+        if (cmd.budgetMiB !== undefined) this.recordingOpts.budgetBytes = cmd.budgetMiB * 1024 * 1024;
+        const s = this.session;
+        // A new record with the new settings, starting now.
+        if (s) {
+          const tt = new TimeTravel((sys, state) => {
+            const made = createDebugger(sys, this.programsOf(sys));
+            const err = made.loadState(state);
+            if (err) throw new Error(err);
+            return made;
+          }, this.recordingOpts);
+          s.travel = tt;
+          const err = tt.checkpoint(s.sys, true);
+          if (err) fail('failed', err);
+        }
+        return null;
+      }
       case 'stats': {
         this.need();
         return this.measure(false);
@@ -507,24 +552,151 @@ export class EngineHost {
     if (typeof sys === 'string')
       return fail('invalid', `${sc.file}: ${sys}`, cmd.path !== undefined ? 'cmd.path' : 'cmd.text');
     // The old system goes only now that the new one booted.
+    const name = basename(sc.file).replace(/\.xml$/, '');
+    this.adopt(sys, null, { name, file: sc.file, config: sc.xml }, logQueue);
+    return { name };
+  }
+
+  /**
+   * Makes `sys` the running system: a new session with a debugger (`dbg`, or a new one), its
+   * own reverse-execution record unless `travel` carries on the old one.
+   */
+  private adopt(
+    sys: System,
+    dbg: Debugger | null,
+    about: { name: string; file: string; config: string },
+    logQueue: LogLine[],
+    travel: TimeTravel | null = null,
+  ): Session {
     const old = this.session;
     if (old?.dbg.running) old.dbg.pause();
-    const programs = programLookup(sys);
-    const dbg = createDebugger(sys, programs);
-    dbg.onStop((stop) => this.onStop(stop));
+    const programs = this.programsOf(sys);
+    const d = dbg ?? createDebugger(sys, programs);
+    d.onStop((stop) => this.onStop(stop));
     // Resumes from elsewhere (the GDB stub) need slices too.
-    dbg.onResume(() => this.afterCommand());
+    d.onResume(() => this.afterCommand());
     this.logQueue = logQueue;
     sys.core.onLog = (line) => this.logQueue.push(line);
-    this.traceCursor = 0;
+    this.traceCursor = sys.kernel.trace.count;
     this.topoSignature = '';
-    this.sample = { at: now(), instructions: 0, cycles: 0, exec: new Map() };
+    this.sample = { at: now(), instructions: sys.instructions, cycles: sys.machine.cycles, exec: new Map() };
     this.wasRunning = false;
-    const name = basename(sc.file).replace(/\.xml$/, '');
-    this.session = { sys, dbg, programs, name, file: sc.file, config: sc.xml };
+    const tt =
+      travel ??
+      new TimeTravel((s, state) => {
+        const made = createDebugger(s, this.programsOf(s));
+        const err = made.loadState(state);
+        if (err) throw new Error(err);
+        return made;
+      }, this.recordingOpts);
+    this.session = { sys, dbg: d, programs, name: about.name, file: about.file, config: about.config, travel: tt };
+    this.gdb?.rebind?.(d);
+    if (!travel) {
+      this.traceCursor = 0;
+      const err = tt.checkpoint(sys, true);
+      if (err) this.emit({ kind: 'error', message: `reverse execution is off for this scenario: ${err}` });
+    }
     this.flush();
     this.sendStats(false);
+    return this.session;
+  }
+
+  /** Debug info per PD of `sys`, made once per system. */
+  private programsOf(sys: System): (pd: Pd) => DebugInfo | null {
+    let p = this.programCache.get(sys);
+    if (!p) {
+      p = programLookup(sys);
+      this.programCache.set(sys, p);
+    }
+    return p;
+  }
+
+  private readonly programCache = new WeakMap<System, (pd: Pd) => DebugInfo | null>();
+  private recordingOpts = {
+    intervalCycles: undefined as number | undefined,
+    budgetBytes: undefined as number | undefined,
+  };
+
+  /** Moves to a moment reverse execution reached; reports it as a stop. */
+  private arrive(s: Session, m: Moment | string, field?: string): null {
+    if (typeof m === 'string') return fail('failed', m, field);
+    const data = m.sys.core.romData('config');
+    this.adopt(m.sys, m.dbg, { name: s.name, file: s.file, config: data ? utf8Decode(data) : s.config }, [], s.travel);
+    const sys = m.sys;
+    this.emit({
+      kind: 'travelled',
+      position: sys.machine.position,
+      timeUs: sys.machine.cycles / (sys.machine.config.cpuHz / 1e6),
+      traceCount: sys.kernel.trace.count,
+      logLines: sys.core.logLines.length,
+    });
+    const stop = m.dbg.lastStop ?? { reason: 'pause' as const, thread: null, pc: null, message: 'went back' };
+    this.onStop(stop);
+    return null;
+  }
+
+  /** Records an external input at the current moment (for replays). */
+  private recordInput(s: Session, input: NewInput): void {
+    s.travel.record({ ...input, at: s.sys.machine.position } as RecordedInput);
+  }
+
+  private snapshotSave(s: Session, path: string): CommandResult<'snapshotSave'> {
+    this.stopped(s, 'saving a snapshot');
+    const extra: SnapshotExtra = { name: s.name, file: s.file, config: s.config, debugger: s.dbg.saveState() };
+    const img = captureSystem(s.sys, extra as unknown as StateValue);
+    if (typeof img === 'string') return fail('failed', img);
+    const err = saveSnapshotFile(path, img);
+    if (err) return fail('failed', err, 'cmd.path');
+    return { path, bytes: statSync(path).size };
+  }
+
+  private snapshotLoad(path: string): CommandResult<'snapshotLoad'> {
+    const img = loadSnapshotFile(path);
+    if (typeof img === 'string') return fail('invalid', img, 'cmd.path');
+    const extra = img.extra as unknown as SnapshotExtra | null;
+    const sys = restoreSystem(img);
+    if (typeof sys === 'string') return fail('invalid', `${path}: ${sys}`, 'cmd.path');
+    const dbg = createDebugger(sys, this.programsOf(sys));
+    if (extra?.debugger) {
+      const err = dbg.loadState(extra.debugger);
+      if (err) return fail('invalid', `${path}: ${err}`, 'cmd.path');
+    }
+    const name = extra?.name ?? basename(path);
+    const data = sys.core.romData('config');
+    this.adopt(
+      sys,
+      dbg,
+      { name, file: extra?.file ?? path, config: extra?.config ?? (data ? utf8Decode(data) : '') },
+      [],
+    );
+    this.emit({
+      kind: 'travelled',
+      position: sys.machine.position,
+      timeUs: sys.machine.cycles / (sys.machine.config.cpuHz / 1e6),
+      traceCount: sys.kernel.trace.count,
+      logLines: sys.core.logLines.length,
+    });
     return { name };
+  }
+
+  private history(s: Session): CommandResult<'history'> {
+    const m = s.sys.machine;
+    const cyclesPerUs = m.config.cpuHz / 1e6;
+    const toUs = (p: number): number => p / m.harts.length / cyclesPerUs;
+    const earliest = s.travel.earliest;
+    return {
+      now: m.position,
+      nowUs: toUs(m.position),
+      earliest,
+      earliestUs: earliest === null ? null : toUs(earliest),
+      snapshots: s.travel.snapshots,
+      harts: m.harts.length,
+      cyclesPerUs,
+      bytes: s.travel.bytes,
+      budgetBytes: s.travel.budgetBytes,
+      intervalCycles: s.travel.intervalCycles,
+      inputs: s.travel.recordedInputs.length,
+    };
   }
 
   private async gdbServer(cmd: CommandOf<'gdbServer'>): Promise<CommandResult<'gdbServer'>> {
@@ -676,6 +848,42 @@ export class EngineHost {
             .catchpoints()
             .map((c) => ({ id: c.id, event: c.event.kind, detail: catchDetail(c), hits: c.hits })),
         } satisfies CommandResult<'breakpointList'>;
+      case 'snapshotSave':
+        return this.snapshotSave(s, cmd.path);
+      case 'history':
+        return this.history(s);
+      case 'reverseStep':
+        this.stopped(s, 'stepping back');
+        this.thread(s, cmd.thread);
+        return this.arrive(s, s.travel.reverseStep(cmd.thread, s.sys.machine.position, dbg.saveState()), 'cmd.thread');
+      case 'reverseContinue':
+        this.stopped(s, 'going back');
+        return this.arrive(s, s.travel.reverseContinue(s.sys.machine.position, dbg.saveState()));
+      case 'travel': {
+        this.stopped(s, 'travelling in time');
+        const m = s.sys.machine;
+        const target =
+          cmd.position ??
+          Math.floor((cmd.timeUs! * m.config.cpuHz) / 1e6 / m.config.quantum) * m.config.quantum * m.harts.length;
+        if (target > m.position)
+          fail(
+            'invalid',
+            `that moment is in the future (now: ${this.history(s).nowUs.toFixed(1)} µs)`,
+            cmd.position !== undefined ? 'cmd.position' : 'cmd.timeUs',
+          );
+        return this.arrive(
+          s,
+          s.travel.goto(target, m.position, dbg.saveState()),
+          cmd.position !== undefined ? 'cmd.position' : 'cmd.timeUs',
+        );
+      }
+      case 'uartInput': {
+        const bytes = [...utf8Encode(cmd.text)];
+        const cycle = s.sys.machine.cycles;
+        s.sys.machine.input(bytes, cycle);
+        this.recordInput(s, { kind: 'uart', bytes, cycle });
+        return null;
+      }
       case 'registersRead':
         return this.registers(s, this.thread(s, cmd.thread));
       case 'registerWrite':
@@ -683,6 +891,7 @@ export class EngineHost {
         this.thread(s, cmd.thread);
         if (cmd.reg === 'x0' || cmd.reg === 'zero') return null; // x0 stays 0, as the protocol says
         check(dbg.setRegister(cmd.thread, cmd.reg, cmd.value), 'cmd.reg');
+        this.recordInput(s, { kind: 'register', thread: cmd.thread, reg: cmd.reg, value: cmd.value });
         return null;
       case 'memoryRead': {
         const bytes =
@@ -696,8 +905,14 @@ export class EngineHost {
       }
       case 'memoryWrite': {
         const bytes = decodeBase64(cmd.bytes)!;
-        if (cmd.space === 'physical') check(dbg.writePhysical(cmd.address, bytes), 'cmd.address');
-        else check(dbg.writeMemory(this.pd(s, cmd.space.pd, 'cmd.space.pd').id, cmd.address, bytes), 'cmd.address');
+        if (cmd.space === 'physical') {
+          check(dbg.writePhysical(cmd.address, bytes), 'cmd.address');
+          this.recordInput(s, { kind: 'physical', address: cmd.address, bytes: [...bytes] });
+        } else {
+          const pd = this.pd(s, cmd.space.pd, 'cmd.space.pd').id;
+          check(dbg.writeMemory(pd, cmd.address, bytes), 'cmd.address');
+          this.recordInput(s, { kind: 'memory', pd, address: cmd.address, bytes: [...bytes] });
+        }
         return null;
       }
       case 'disassemble':

@@ -54,6 +54,11 @@ export interface EncodedGraph {
   roots: number[];
   records: GraphRecord[];
   blobs: Blob[];
+  /**
+   * The live buffer behind each blob (not saved): a later encoding of the same objects finds
+   * its previous pages here, by identity.
+   */
+  sources?: Map<ArrayBuffer, number>;
 }
 
 type TypedName =
@@ -181,15 +186,13 @@ export function encodeGraph(
   schema: GraphSchema,
   externals: ReadonlyMap<object, string>,
   previous: EncodedGraph | null = null,
+  changed: ReadonlyMap<ArrayBuffer, Iterable<number>> | null = null,
 ): EncodedGraph {
   const ix = indexOf(schema);
   const ids = new Map<object, number>();
   const records: GraphRecord[] = [];
   const blobs: Blob[] = [];
   const bufferIds = new Map<ArrayBuffer, number>();
-  // Previous pages by (record path of the first view) is fragile; match buffers by order seen.
-  const prevPaged = previous ? previous.blobs.filter((b) => b.pages !== null) : [];
-  let pagedSeen = 0;
   const pending: { obj: object; path: string; id: number }[] = [];
 
   const blobOf = (buf: ArrayBuffer): number => {
@@ -198,12 +201,13 @@ export function encodeGraph(
     b = blobs.length;
     const bytes = new Uint8Array(buf);
     if (bytes.length >= PAGED_MIN) {
-      const prev = prevPaged[pagedSeen++];
-      blobs.push({
-        size: bytes.length,
-        bytes: null,
-        pages: pagesOf(bytes, prev && prev.size === bytes.length ? prev.pages : null),
-      });
+      // The same buffer's pages last time, if `previous` saw it; `changed` may then name the
+      // only pages that can differ.
+      const at = previous?.sources?.get(buf);
+      const prev = at !== undefined ? previous!.blobs[at] : undefined;
+      const prevPages = prev && prev.size === bytes.length ? prev.pages : null;
+      const only = prevPages ? (changed?.get(buf) ?? null) : null;
+      blobs.push({ size: bytes.length, bytes: null, pages: pagesOf(bytes, prevPages, only) });
     } else {
       blobs.push({ size: bytes.length, bytes: bytes.slice(), pages: null });
     }
@@ -260,7 +264,7 @@ export function encodeGraph(
     const { obj, path, id } = pending.shift()!;
     records[id] = encodeRecord(obj, path, value, blobOf, ix, schema);
   }
-  return { roots: rootIds, records, blobs };
+  return { roots: rootIds, records, blobs, sources: bufferIds };
 }
 
 function describeFn(f: unknown): string {

@@ -82,13 +82,16 @@ function externals(m: Machine): Map<string, object> {
 /**
  * Takes an image of `sys` (between two runs). `previous`, an earlier image of the same system,
  * lends it the pages that did not change; `changedRam`, given with it, lists the only RAM pages
- * that may differ from it. Returns an error naming what cannot be saved.
+ * that may differ from it, and `changedBuffers` the only pages of other big buffers that may
+ * (a buffer `previous` did not see is compared in full). Returns an error naming what cannot
+ * be saved.
  */
 export function captureSystem(
   sys: System,
   extra: StateValue = null,
   previous: SystemImage | null = null,
   changedRam: Iterable<number> | null = null,
+  changedBuffers: ReadonlyMap<ArrayBuffer, Iterable<number>> | null = null,
 ): SystemImage | string {
   const m = sys.machine;
   // The decoded-instruction caches and fast TLBs are not saved (a restored machine starts
@@ -109,6 +112,7 @@ export function captureSystem(
       ENGINE_SCHEMA,
       ext,
       previous?.graph ?? null,
+      changedBuffers,
     );
   } catch (e) {
     if (e instanceof GraphError) return `cannot snapshot: ${e.message}`;
