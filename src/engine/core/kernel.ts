@@ -675,6 +675,20 @@ export class Kernel implements TrapEnv {
     this.programTimer(this.cpus[0]);
   }
 
+  /**
+   * The timeout pending under `key` (a Timer session or a thread): its signal context, the
+   * virtual time left until it fires and its period (0: once), in µs; null if there is none.
+   */
+  timeoutOf(key: object): { ctx: SignalContext; remainingUs: number; periodUs: number } | null {
+    const t = this.timeouts.find((x) => x.key === key);
+    if (!t) return null;
+    return {
+      ctx: t.ctx,
+      remainingUs: Math.max(0, t.deadline - this.now()) / this.ticksPerUs,
+      periodUs: t.period / this.ticksPerUs,
+    };
+  }
+
   cancelTimeouts(match: (t: Timeout) => boolean): void {
     for (let i = this.timeouts.length - 1; i >= 0; i--) if (match(this.timeouts[i])) this.timeouts.splice(i, 1);
   }

@@ -22,6 +22,16 @@ import * as rangeAlloc from '../core/range_alloc';
 import * as regionMap from '../core/region_map_component';
 import * as rmSession from '../core/rm_session_component';
 import * as romSession from '../core/rom_session_component';
+import * as componentRuntime from '../core/runtime/component_runtime';
+import * as virtualCpuSession from '../core/runtime/virtual_cpu_session';
+import * as virtualIrqSession from '../core/runtime/virtual_irq_session';
+import * as virtualParent from '../core/runtime/virtual_parent';
+import * as virtualPdSession from '../core/runtime/virtual_pd_session';
+import * as virtualRegionMap from '../core/runtime/virtual_region_map';
+import * as virtualRmSession from '../core/runtime/virtual_rm_session';
+import * as virtualRomSession from '../core/runtime/virtual_rom_session';
+import * as virtualSession from '../core/runtime/virtual_session';
+import * as virtualTimerSession from '../core/runtime/virtual_timer_session';
 import * as services from '../core/services';
 import * as sessionArgs from '../core/session_args';
 import * as timer from '../core/timer_session_component';
@@ -32,6 +42,7 @@ import type { GraphSchema } from './graph';
 const MODULES: Record<string, Record<string, unknown>> = {
   abi,
   cmosRtc,
+  componentRuntime,
   core,
   cpuSession,
   initConfig,
@@ -53,6 +64,16 @@ const MODULES: Record<string, Record<string, unknown>> = {
   timer,
   trace,
   traceSession,
+  // The checkpointing runtime (its stand-ins are in the capability spaces of its children).
+  virtualCpuSession,
+  virtualIrqSession,
+  virtualParent,
+  virtualPdSession,
+  virtualRegionMap,
+  virtualRmSession,
+  virtualRomSession,
+  virtualSession,
+  virtualTimerSession,
 };
 
 function build(): GraphSchema {

@@ -200,7 +200,28 @@ describe('parseInitConfig: model', () => {
       route: null,
       config: null,
       configLine: 0,
+      checkpoint: 'no',
     });
+  });
+
+  it('reads the checkpoint mode of a start node', () => {
+    const cfg = ok(
+      wrap(`  <start name="a" checkpoint="yes"/>
+  <start name="b" checkpoint="wait"/>
+  <start name="c" checkpoint="no"/>
+  <start name="d" checkpoint="true"/>
+  <start name="e" checkpoint="off"/>`),
+    );
+    expect(cfg.children.map((c) => [c.name, c.checkpoint])).toEqual([
+      ['server', 'no'],
+      ['timer', 'no'],
+      ['a', 'yes'],
+      ['b', 'wait'],
+      ['c', 'no'],
+      ['d', 'yes'],
+      ['e', 'no'],
+    ]);
+    expect(cfg.warnings).toEqual([]);
   });
 
   it('uses minimal defaults for a bare config and warns about missing caps', () => {
@@ -497,6 +518,22 @@ describe('parseInitConfig: errors', () => {
       node: 'config',
       attribute: 'verbose',
       message: 'bad boolean "maybe" (expected yes or no)',
+    });
+  });
+
+  it('rejects an unknown checkpoint mode, at the attribute', () => {
+    expectError(wrap('  <start name="a" checkpoint="later"/>'), {
+      line: 8,
+      column: 19,
+      node: 'start',
+      attribute: 'checkpoint',
+      message: 'bad checkpoint mode "later" (expected yes, no or wait)',
+    });
+    expectError(wrap('  <start name="a"\n         checkpoint="WAIT"/>'), {
+      line: 9,
+      column: 10,
+      attribute: 'checkpoint',
+      message: 'bad checkpoint mode "WAIT" (expected yes, no or wait)',
     });
   });
 

@@ -33,6 +33,9 @@
  * - Sizes are an unsigned decimal or `0x` hexadecimal integer with an optional `K`, `M` or `G`
  *   suffix (powers of 1024); fractions ("1.5M") and lower-case suffixes are rejected because
  *   Genode would silently misread them.
+ * - `<start checkpoint="yes|no|wait">` is Corescope's own: it puts the child under the
+ *   checkpointing runtime (core/runtime/component_runtime.ts); Genode's init has no such thing
+ *   (there, the runtime would be a component between init and the child).
  * - Columns are 1-based and count UTF-16 code units; `\n`, `\r\n` and a lone `\r` end a line.
  */
 import { SaxesParser } from 'saxes';
@@ -105,7 +108,17 @@ export interface StartNode {
   config: string | null;
   /** Line of the child's `<config>` node, or 0 if there is none. */
   configLine: number;
+  /**
+   * `checkpoint`: 'yes' runs the child under the checkpointing runtime (core/runtime), which
+   * virtualizes its sessions; 'wait' also does, but init does not start it: the component
+   * arrives by a restore (rolled back or migrated from another machine); 'no' (the default)
+   * is a plain child.
+   */
+  checkpoint: CheckpointMode;
 }
+
+/** How init runs a child with respect to checkpointing (see {@link StartNode.checkpoint}). */
+export type CheckpointMode = 'no' | 'yes' | 'wait';
 
 /** The parsed init configuration. */
 export interface InitConfig {
@@ -522,6 +535,7 @@ function parseStart(
     b.warn(el, undefined, `${owner} has no caps attribute and there is no <default caps>; it gets 0 capabilities`);
   let ram = b.size(el, 'ram', defaults.ram);
   let cpuPercent = 0;
+  const checkpoint = parseCheckpoint(b, el);
 
   const priority = b.int(el, 'priority', 0);
   if (priority > 0 || priority <= -defaults.prioLevels) {
@@ -591,7 +605,33 @@ function parseStart(
     }
   }
 
-  return { name, line, column, binary, caps, ram, cpuPercent, priority, affinity, provides, route, config, configLine };
+  return {
+    name,
+    line,
+    column,
+    binary,
+    caps,
+    ram,
+    cpuPercent,
+    priority,
+    affinity,
+    provides,
+    route,
+    config,
+    configLine,
+    checkpoint,
+  };
+}
+
+/** The `checkpoint` attribute of a start node: a boolean, or "wait". */
+function parseCheckpoint(b: Builder, el: El): CheckpointMode {
+  const text = b.str(el, 'checkpoint');
+  if (text === undefined) return 'no';
+  if (text === 'wait') return 'wait';
+  if (['yes', 'true', 'on', '1'].includes(text)) return 'yes';
+  if (['no', 'false', 'off', '0'].includes(text)) return 'no';
+  b.error(el, 'checkpoint', `bad checkpoint mode "${text}" (expected yes, no or wait)`);
+  return 'no';
 }
 
 function parseAffinity(b: Builder, el: El, space: { width: number; height: number }): StartNode['affinity'] {

@@ -9,6 +9,11 @@
  * Init runs in TypeScript beside core, not as a guest program: its parent interface is the
  * real RPC interface the guests call, served by a core-side object per child. A bad new
  * configuration is reported (node, attribute, line) and the running system stays as it was.
+ *
+ * A child whose start node says `checkpoint="yes"` runs under the checkpointing runtime
+ * (../runtime): its capability space holds the runtime's stand-ins for its parent and
+ * sessions, which forward to the objects init and core made. `checkpoint="wait"` children are
+ * not started here; a restore fills their place.
  */
 import { parseElf, PF_W, PF_X, utf8Decode, utf8Encode } from '../../cpu/elf';
 import { LAYOUT, MessageWriter, PARENT, ROOT, RPC, SEL } from '../abi';
@@ -17,17 +22,18 @@ import { createThread, type CpuSessionComponent, type CpuThreadComponent } from 
 import { KObject, RpcObject, type CoreCall, type CoreReply, type CoreServer, type Pd } from '../kernel_objects';
 import { transferQuota, type PdSessionComponent } from '../pd_session_component';
 import { argNumber, argString, formatSessionArgs, parseSessionArgs, prefixLabel } from '../session_args';
+import { ComponentRuntime } from '../runtime/component_runtime';
 import { TraceKind, quotaSample } from '../trace';
 import { formatIssue, parseInitConfig, resolveRoute, type InitConfig, type StartNode } from './config';
 
 /** RAM and caps each environment session (PD, CPU, LOG) costs a child. */
-const ENV_SESSION_RAM = 4096;
-const ENV_SESSION_CAPS = 2;
+export const ENV_SESSION_RAM = 4096;
+export const ENV_SESSION_CAPS = 2;
 /** What core keeps for itself when handing its account to init. */
 const CORE_RESERVE = 4 * 1024 * 1024;
 
 /** A session a child opened through its parent. */
-interface ChildSession {
+export interface ChildSession {
   service: string;
   label: string;
   /** The object naming the session (what the client holds). */
@@ -59,6 +65,11 @@ export class Child {
   /** Services this child announced: name → root object. */
   readonly announced = new Map<string, RpcObject>();
   exitCode: number | null = null;
+  /**
+   * The checkpointing runtime between this child and its services (start node
+   * `checkpoint="yes"`, or a restored child), null for a plain child.
+   */
+  runtime: ComponentRuntime | null = null;
   /** Serialized start node, to detect changes on reload. */
   readonly key: string;
 
@@ -146,6 +157,8 @@ export class Init {
         if (start.config !== null) this.setChildConfig(have.name, start.config);
         continue;
       }
+      // A child waiting for a restore is started by restoreComponent (core/runtime), not here.
+      if (start.checkpoint === 'wait') continue;
       this.startChild(start);
     }
     return null;
@@ -171,44 +184,10 @@ export class Init {
     if (!image) return fail(`binary "${start.binary}" is not a ROM module`);
     const elf = parseElf(image);
     if (!elf.ok) return fail(`binary "${start.binary}": ${elf.error}`);
-    const envRam = 3 * ENV_SESSION_RAM;
-    const envCaps = 3 * ENV_SESSION_CAPS;
-    if (start.ram < envRam + LAYOUT.MAIN_STACK_SIZE)
-      return fail(`RAM quota ${start.ram} is too small (need more than ${envRam + LAYOUT.MAIN_STACK_SIZE})`);
-    if (start.caps < envCaps + 8) return fail(`cap quota ${start.caps} is too small`);
-    const freeRam = this.pd.ram.limit - this.pd.ram.used;
-    const freeCaps = this.pd.capQuota.limit - this.pd.capQuota.used;
-    if (start.ram > freeRam) return fail(`not enough RAM: wants ${start.ram}, init has ${freeRam}`);
-    if (start.caps > freeCaps) return fail(`not enough caps: wants ${start.caps}, init has ${freeCaps}`);
-
-    const child = new Child(start.name, start);
-    const label = `init -> ${start.name}`;
-    const sessionArgs = `ram_quota=${ENV_SESSION_RAM}, cap_quota=${ENV_SESSION_CAPS}`;
-    const pdS = core.openSession('PD', label, sessionArgs, this.pd);
-    if ('error' in pdS) return fail(`PD session: ${pdS.reason}`);
-    child.pdSession = pdS as PdSessionComponent;
+    const child = this.openChildEnv(start);
+    if (typeof child === 'string') return fail(child);
     const pd = child.pd;
-    pd.refAccount = this.pd;
-    // The child gets its quota minus what its environment sessions cost.
-    transferQuota(core, this.pd, pd, start.ram - envRam, true);
-    transferQuota(core, this.pd, pd, start.caps - envCaps, false);
-    const cfg = this.config!;
-    const aff = start.affinity ?? { x: 0, y: 0, width: cfg.affinitySpace.width, height: cfg.affinitySpace.height };
-    const cpuArgs =
-      `${sessionArgs}, priority=${start.priority}, space_width=${cfg.affinitySpace.width}, space_height=${cfg.affinitySpace.height}, ` +
-      `affinity_x=${aff.x}, affinity_y=${aff.y}, affinity_width=${aff.width}, affinity_height=${aff.height}, ` +
-      `cpu_quota=${start.cpuPercent}`;
-    const cpuS = core.openSession('CPU', label, cpuArgs, this.pd);
-    const logS = core.openSession('LOG', label, sessionArgs, this.pd);
-    if ('error' in cpuS || 'error' in logS) {
-      if (!('error' in cpuS)) core.closeSession(cpuS);
-      if (!('error' in logS)) core.closeSession(logS);
-      core.closeSession(pdS);
-      return fail('could not open the environment sessions');
-    }
-    child.cpuSession = cpuS as CpuSessionComponent;
-    child.logSession = logS;
-    if (start.config !== null) this.setChildConfig(start.name, start.config);
+    const aff = this.affinityOf(start);
 
     // Load the ELF: each PT_LOAD segment into a fresh RAM dataspace of the child.
     for (const seg of elf.image.segments) {
@@ -265,14 +244,81 @@ export class Init {
       writeable: true,
     });
     const k = core.kernel;
-    k.grant(pd, child.parentObj, SEL.PARENT);
-    k.grant(pd, child.pdSession.obj, SEL.PD);
-    k.grant(pd, child.cpuSession.obj, SEL.CPU);
-    k.grant(pd, child.logSession.obj, SEL.LOG);
+    // Under the runtime the child holds the runtime's objects, which forward to these.
+    const rt = start.checkpoint === 'no' ? null : ComponentRuntime.adopt(this, child);
+    k.grant(pd, rt ? rt.parent.obj : child.parentObj, SEL.PARENT);
+    k.grant(pd, rt ? rt.envPd.obj : child.pdSession.obj, SEL.PD);
+    k.grant(pd, rt ? rt.envCpu.obj : child.cpuSession.obj, SEL.CPU);
+    k.grant(pd, rt ? rt.envLog.obj : child.logSession.obj, SEL.LOG);
     k.grant(pd, main.obj, SEL.MAIN_THREAD);
     this.children.set(child.name, child);
     k.startThread(main.thread, elf.image.entry, main.thread.utcbVa);
     return child;
+  }
+
+  /** Where a child's CPU session lies in the affinity space (its start node's, or all of it). */
+  private affinityOf(start: StartNode): { x: number; y: number; width: number; height: number } {
+    const space = this.config!.affinitySpace;
+    return start.affinity ?? { x: 0, y: 0, width: space.width, height: space.height };
+  }
+
+  /**
+   * Opens a child's environment: its PD session (the start node's quota, minus what the
+   * environment sessions cost, moves from init to the PD), CPU and LOG sessions, and its
+   * config ROM. Loads nothing, creates no thread and does not list the child among the
+   * running ones. Returns the child, or why not (then nothing has changed).
+   */
+  openChildEnv(start: StartNode): Child | string {
+    const core = this.core;
+    const envRam = 3 * ENV_SESSION_RAM;
+    const envCaps = 3 * ENV_SESSION_CAPS;
+    if (start.ram < envRam + LAYOUT.MAIN_STACK_SIZE)
+      return `RAM quota ${start.ram} is too small (need more than ${envRam + LAYOUT.MAIN_STACK_SIZE})`;
+    if (start.caps < envCaps + 8) return `cap quota ${start.caps} is too small`;
+    const freeRam = this.pd.ram.limit - this.pd.ram.used;
+    const freeCaps = this.pd.capQuota.limit - this.pd.capQuota.used;
+    if (start.ram > freeRam) return `not enough RAM: wants ${start.ram}, init has ${freeRam}`;
+    if (start.caps > freeCaps) return `not enough caps: wants ${start.caps}, init has ${freeCaps}`;
+
+    const child = new Child(start.name, start);
+    const label = `init -> ${start.name}`;
+    const sessionArgs = `ram_quota=${ENV_SESSION_RAM}, cap_quota=${ENV_SESSION_CAPS}`;
+    const pdS = core.openSession('PD', label, sessionArgs, this.pd);
+    if ('error' in pdS) return `PD session: ${pdS.reason}`;
+    child.pdSession = pdS as PdSessionComponent;
+    const pd = child.pd;
+    pd.refAccount = this.pd;
+    // The child gets its quota minus what its environment sessions cost.
+    transferQuota(core, this.pd, pd, start.ram - envRam, true);
+    transferQuota(core, this.pd, pd, start.caps - envCaps, false);
+    const cfg = this.config!;
+    const aff = this.affinityOf(start);
+    const cpuArgs =
+      `${sessionArgs}, priority=${start.priority}, space_width=${cfg.affinitySpace.width}, space_height=${cfg.affinitySpace.height}, ` +
+      `affinity_x=${aff.x}, affinity_y=${aff.y}, affinity_width=${aff.width}, affinity_height=${aff.height}, ` +
+      `cpu_quota=${start.cpuPercent}`;
+    const cpuS = core.openSession('CPU', label, cpuArgs, this.pd);
+    const logS = core.openSession('LOG', label, sessionArgs, this.pd);
+    if ('error' in cpuS || 'error' in logS) {
+      if (!('error' in cpuS)) core.closeSession(cpuS);
+      if (!('error' in logS)) core.closeSession(logS);
+      core.closeSession(pdS);
+      return 'could not open the environment sessions';
+    }
+    child.cpuSession = cpuS as CpuSessionComponent;
+    child.logSession = logS;
+    if (start.config !== null) this.setChildConfig(start.name, start.config);
+    return child;
+  }
+
+  /**
+   * Lists `child` as the running child of its name, destroying the one it replaces (a restored
+   * incarnation of a component takes the place of the current one).
+   */
+  replaceChild(child: Child): void {
+    const old = this.children.get(child.name);
+    if (old && old !== child) this.destroyChild(old);
+    this.children.set(child.name, child);
   }
 
   /** Closes everything of a child: sessions it opened, sessions it served, its PD. */
@@ -285,10 +331,12 @@ export class Init {
     }
     for (const p of this.pending.filter((p) => p.client === child)) this.pending.splice(this.pending.indexOf(p), 1);
     if (child.parentObj) core.kernel.revoke(child.parentObj);
+    child.runtime?.dissolve();
     if (child.cpuSession) core.closeSession(child.cpuSession);
     if (child.logSession) core.closeSession(child.logSession);
     if (child.pdSession) core.closeSession(child.pdSession);
-    this.children.delete(child.name);
+    // A child that was never listed (a failed restore) must not take its namesake along.
+    if (this.children.get(child.name) === child) this.children.delete(child.name);
   }
 
   // ---------------------------------------------------------- sessions --
