@@ -16,6 +16,7 @@ import type { Debugger } from './debugger';
 import { driveDebugger, DebuggerGdbTarget } from './debugger_gdb_target';
 import { GdbSignal, REG_PC, REG_PRIV, type GdbStop, type ResumeRequest } from './gdb_target';
 import { createDebugger } from './programs';
+import { TravellingDebugger } from '../../../test/support/travelling_debugger';
 
 interface Setup {
   sys: System;
@@ -26,27 +27,29 @@ interface Setup {
   child(name: string): { pd: Pd; ep: Thread; sym: (s: string) => number };
 }
 
+/** The PD, first thread and symbols of init's child `name` in `sys`. */
+function childOf(sys: System, name: string): { pd: Pd; ep: Thread; sym: (s: string) => number } {
+  const c = sys.init.children.get(name)!;
+  const pd = c.pd;
+  const ep = [...pd.threads].sort((a, b) => a.id - b.id)[0];
+  const elf = parseElf(sys.core.romData(c.start.binary)!);
+  if (!elf.ok) throw new Error(elf.error);
+  const table = SymbolTable.fromImage(elf.image);
+  const sym = (s: string): number => {
+    const a = table.lookup(s);
+    if (!a) throw new Error(`no symbol ${s} in ${name}`);
+    return a.value;
+  };
+  return { pd, ep, sym };
+}
+
 function setup(scenario: string): Setup {
   const sys = bootScenario(scenario);
   const dbg = createDebugger(sys);
   const target = new DebuggerGdbTarget(dbg);
   const stops: GdbStop[] = [];
   target.onStop((s) => stops.push(s));
-  const child = (name: string): { pd: Pd; ep: Thread; sym: (s: string) => number } => {
-    const c = sys.init.children.get(name)!;
-    const pd = c.pd;
-    const ep = [...pd.threads].sort((a, b) => a.id - b.id)[0];
-    const elf = parseElf(sys.core.romData(c.start.binary)!);
-    if (!elf.ok) throw new Error(elf.error);
-    const table = SymbolTable.fromImage(elf.image);
-    const sym = (s: string): number => {
-      const a = table.lookup(s);
-      if (!a) throw new Error(`no symbol ${s} in ${name}`);
-      return a.value;
-    };
-    return { pd, ep, sym };
-  };
-  return { sys, dbg, target, stops, child };
+  return { sys, dbg, target, stops, child: (name) => childOf(sys, name) };
 }
 
 /** Runs the debugger as its owner does, until it stops; returns the stops the target reported. */
@@ -399,5 +402,161 @@ describe('DebuggerGdbTarget: registers, memory, kill, detach', () => {
     } finally {
       stop();
     }
+  });
+});
+
+describe('DebuggerGdbTarget: reverse execution', () => {
+  /** The counter scenario with reverse execution, stopped at the second call of timer_msleep. */
+  function atSecondHit(): { own: TravellingDebugger; stops: GdbStop[]; pd: Pd; ep: Thread; at: number } {
+    const own = new TravellingDebugger('counter');
+    const stops: GdbStop[] = [];
+    own.target.onStop((s) => stops.push(s));
+    const { pd, ep, sym } = childOf(own.sys, 'counter');
+    const at = sym('timer_msleep');
+    expect(own.target.insertBreakpoint(pd.id, at, 2)).toBeNull();
+    for (let i = 0; i < 2; i++) {
+      expect(own.target.resume(CONTINUE)).toBeNull();
+      own.runToStop();
+      expect(stops.at(-1)).toEqual({ kind: 'breakpoint', thread: ep.id });
+    }
+    expect(own.target.readRegister(ep.id, REG_PC)).toBe(at);
+    return { own, stops, pd, ep, at };
+  }
+
+  const counterLines = (sys: System): string[] => sys.transcript().filter((l) => l.startsWith('[init -> counter]'));
+
+  it('has reverseStep and reverseContinue only when given a travel', () => {
+    const s = setup('counter');
+    expect(s.target.reverseStep).toBeUndefined();
+    expect(s.target.reverseContinue).toBeUndefined();
+    const own = new TravellingDebugger('counter');
+    expect(typeof own.target.reverseStep).toBe('function');
+    expect(typeof own.target.reverseContinue).toBe('function');
+  });
+
+  it('steps a thread back one instruction and serves the new debugger from then on', () => {
+    const { own, stops, pd, ep, at } = atSecondHit();
+    const old = own.dbg;
+    const position = own.sys.machine.position;
+    expect(own.target.reverseStep!(ep.id)).toBeNull();
+    expect(stops.at(-1)).toEqual({ kind: 'step', thread: ep.id });
+    expect(own.dbg).not.toBe(old);
+    expect(own.target.dbg).toBe(own.dbg);
+    expect(own.sys.machine.position).toBeLessThan(position);
+    // Before the call of timer_msleep: ra is not yet the return address, and the call is 4 bytes.
+    const back = own.target.readRegister(ep.id, REG_PC)!;
+    expect(back).not.toBe(at);
+    expect(instructionLength(own.target, pd, back)).toBe(4);
+    // The breakpoint is the same one on the new debugger (a travel keeps ids).
+    expect(own.dbg.breakpoints()).toEqual([expect.objectContaining({ pd: pd.id, address: at })]);
+    // A step forward on the new debugger arrives at the breakpoint's address again.
+    expect(own.target.resume({ threads: new Map([[ep.id, 'step']]), others: 'stop' })).toBeNull();
+    own.runToStop();
+    expect(stops.at(-1)).toEqual({ kind: 'step', thread: ep.id });
+    expect(own.target.readRegister(ep.id, REG_PC)).toBe(at);
+    // The old debugger's stops are not reported any more.
+    const n = stops.length;
+    old.resume();
+    old.pause();
+    expect(stops.length).toBe(n);
+    // The adapter's breakpoint is removed from the debugger it serves now.
+    expect(own.target.removeBreakpoint(pd.id, at, 2)).toBeNull();
+    expect(own.dbg.breakpoints()).toEqual([]);
+  });
+
+  it('continues back to the previous hit, then to the start of the history', () => {
+    const { own, stops, ep, at } = atSecondHit();
+    expect(counterLines(own.sys)).toEqual(['[init -> counter] 0', '[init -> counter] 1']);
+    expect(own.target.reverseContinue!()).toBeNull();
+    expect(stops.at(-1)).toEqual({ kind: 'breakpoint', thread: ep.id });
+    expect(own.target.readRegister(ep.id, REG_PC)).toBe(at);
+    expect(counterLines(own.sys)).toEqual(['[init -> counter] 0']);
+    // No hit before the first: to the oldest moment recorded, said as such.
+    expect(own.target.reverseContinue!()).toBeNull();
+    expect(stops.at(-1)).toEqual({ kind: 'historyStart', thread: ep.id });
+    expect(own.sys.machine.position).toBe(own.travel.earliest);
+    expect(counterLines(own.sys)).toEqual([]);
+    // And there, nothing is left to step back into.
+    expect(own.target.reverseStep!(ep.id)).toBeNull();
+    expect(stops.at(-1)).toEqual({ kind: 'historyStart', thread: ep.id });
+    expect(own.replaced).toHaveLength(2);
+    // Forward again: the first hit comes back.
+    expect(own.target.resume(CONTINUE)).toBeNull();
+    own.runToStop();
+    expect(stops.at(-1)).toEqual({ kind: 'breakpoint', thread: ep.id });
+    expect(counterLines(own.sys)).toEqual(['[init -> counter] 0']);
+  });
+
+  it('fails without moving when the travel fails, and for an unknown thread', () => {
+    const { own, stops } = atSecondHit();
+    const n = stops.length;
+    const dbg = own.dbg;
+    expect(own.target.reverseStep!(9999)).toBe('no thread 9999');
+    dbg.resume(); // someone else (the UI) runs the machine
+    expect(own.target.reverseContinue!()).toMatch(/needs the machine stopped/);
+    dbg.pause();
+    expect(own.dbg).toBe(dbg);
+    expect(stops.length).toBe(n + 1); // the pause only
+  });
+
+  it('rebinds to the debugger of a new system: breakpoints and watchpoints are set there again', () => {
+    const s = setup('counter');
+    const { pd, ep, sym } = s.child('counter');
+    const at = sym('timer_msleep');
+    const env = sym('env');
+    expect(s.target.insertBreakpoint(pd.id, at, 2)).toBeNull();
+    expect(s.target.insertWatchpoint(pd.id, env, 4, 'write')).toBeNull();
+    expect(s.target.insertBreakpoint(pd.id, sym('component_construct'), 2)).toBeNull();
+    const ui = s.dbg.setBreakpoint({ pd: pd.id, address: sym('component_construct') });
+    expect('error' in ui).toBe(false);
+    // A new system whose debugger has ids of its own (the UI's breakpoint takes the first).
+    const sys2 = bootScenario('counter');
+    const dbg2 = createDebugger(sys2);
+    expect('error' in dbg2.setBreakpoint({ pd: pd.id, address: sym('log') })).toBe(false);
+    s.target.rebind(dbg2);
+    expect(s.target.dbg).toBe(dbg2);
+    expect(s.target.inserted).toEqual({ breakpoints: 2, watchpoints: 1 });
+    expect(
+      dbg2
+        .breakpoints()
+        .map((b) => b.address)
+        .sort(),
+    ).toEqual([sym('log'), at, sym('component_construct')].sort());
+    expect(dbg2.watchpoints()).toEqual([expect.objectContaining({ pd: pd.id, address: env, length: 4 })]);
+    // Stops come from the new debugger, mapped to the adapter's breakpoints there.
+    expect(s.target.resume(CONTINUE)).toBeNull();
+    const before = s.stops.length;
+    for (let ran = 0; dbg2.running && ran < 3_000_000_000; ran += 1_000_000) dbg2.run(1_000_000);
+    expect(s.stops.length).toBe(before + 1);
+    expect(s.stops.at(-1)).toMatchObject({ thread: ep.id });
+    expect(s.stops.at(-1)!.kind).not.toBe('signal'); // the adapter's own breakpoint or watchpoint
+    // Removing through the adapter removes from the new debugger, and leaves the others alone.
+    expect(s.target.removeBreakpoint(pd.id, at, 2)).toBeNull();
+    expect(s.target.removeBreakpoint(pd.id, sym('component_construct'), 2)).toBeNull();
+    expect(s.target.removeWatchpoint(pd.id, env, 4, 'write')).toBeNull();
+    expect(dbg2.breakpoints().map((b) => b.address)).toEqual([sym('log')]);
+    expect(dbg2.watchpoints()).toEqual([]);
+    // The old debugger keeps what the adapter set there (it is not served any more).
+    expect(s.dbg.breakpoints()).toHaveLength(3);
+  });
+
+  it('rebinds holds only where the new system holds the thread still', () => {
+    const s = setup('rpc');
+    const server = s.child('hello_server');
+    const client = s.child('hello_client');
+    go(s, { threads: new Map([[server.ep.id, 'stop']]), others: 'continue' });
+    expect(s.target.heldThreads).toEqual([server.ep.id]);
+    // The same system again (a travel to this moment): the hold stays the adapter's.
+    const again = createDebugger(s.sys);
+    s.target.rebind(again);
+    expect(s.target.heldThreads).toEqual([server.ep.id]);
+    // A fresh system, where nothing is held: no hold to release later.
+    const fresh = bootScenario('rpc');
+    const dbg3 = createDebugger(fresh);
+    s.target.rebind(dbg3);
+    expect(s.target.heldThreads).toEqual([]);
+    expect(s.target.resume({ threads: new Map([[client.ep.id, 'step']]), others: 'stop' })).toBeNull();
+    expect(fresh.kernel.threads.get(server.ep.id)!.debugPaused).toBe(true); // held by this resume
+    expect(s.target.heldThreads).toContain(server.ep.id);
   });
 });

@@ -44,6 +44,18 @@
  * `kill(pid)` ends the component: init destroys the child whose PD it is (as a reconfiguration
  * that removes it would), which closes its sessions and removes its threads; init logs it.
  * PDs that are not init's children cannot be killed.
+ *
+ * Reverse execution
+ * - Given a {@link GdbTravel} (the engine host's time travel), the adapter has `reverseStep`
+ *   and `reverseContinue`. A travel replaces the system and its debugger; the owner calls
+ *   {@link DebuggerGdbTarget.rebind} with the new debugger before the travel returns, and the
+ *   adapter then reports where the new debugger stopped: a 'step' of the thread, the hit of
+ *   one of its breakpoints or watchpoints, or 'historyStart' when the history ran out.
+ * - `rebind` (also after a snapshot load or a new scenario) moves the adapter to the new
+ *   debugger. A travel keeps breakpoint and watchpoint ids, so the adapter's stay as they
+ *   are; any the new debugger does not have (a new system) are set on it again, or dropped
+ *   where their PD does not exist. Held threads and gdb's focus carry over where the threads
+ *   exist (and, for holds, are still held).
  */
 import type { Pd, Thread } from '../core/kernel_objects';
 import { CSR } from '../cpu/csr_numbers';
@@ -66,9 +78,28 @@ const SATP_SV32 = 0x8000_0000;
 /** Largest read the contract allows. */
 const MAX_READ = 0x1_0000;
 
+/**
+ * How a travel ended: at the moment it went for ('moved'); at the oldest moment recorded,
+ * because the history ends before that moment ('historyStart'); or not at all (the error).
+ */
+export type TravelResult = 'moved' | 'historyStart' | { readonly error: string };
+
+/**
+ * Reverse execution by the owner of the engine (the engine host's time travel). Each call
+ * replaces the system and its debugger and, before it returns, rebinds the adapter to the new
+ * debugger (`DebuggerGdbTarget.rebind`), stopped where the travel ended.
+ */
+export interface GdbTravel {
+  /** Back to just before `thread` executed its last instruction. */
+  reverseStep(thread: number): TravelResult;
+  /** Back to the last breakpoint or watchpoint hit before now. */
+  reverseContinue(): TravelResult;
+}
+
 export class DebuggerGdbTarget implements GdbTarget {
   private readonly listeners = new Set<(stop: GdbStop) => void>();
-  private readonly unsubscribe: () => void;
+  private unsubscribe: () => void;
+  private current: Debugger;
   /** The adapter's breakpoints: `pid:addr` → debugger breakpoint id. */
   private readonly breakpoints = new Map<string, number>();
   /** The adapter's watchpoints: `pid:addr:len:kind` → debugger watchpoint id, and back. */
@@ -83,18 +114,82 @@ export class DebuggerGdbTarget implements GdbTarget {
   /** The stop `halt` made: reported as TRAP, since no signal stopped the target. */
   private haltStop: Stop | null = null;
 
-  constructor(readonly dbg: Debugger) {
-    this.unsubscribe = dbg.onStop((s) => {
+  /** Reverse execution (present only when the adapter was given a {@link GdbTravel}). */
+  readonly reverseStep?: (thread: number) => string | null;
+  readonly reverseContinue?: () => string | null;
+
+  constructor(dbg: Debugger, travel?: GdbTravel) {
+    this.current = dbg;
+    this.unsubscribe = this.subscribe(dbg);
+    if (travel) {
+      this.reverseStep = (thread) => {
+        if (!this.liveThread(thread)) return `no thread ${thread}`;
+        this.focus = thread;
+        return this.travelled(travel.reverseStep(thread), thread);
+      };
+      this.reverseContinue = () => this.travelled(travel.reverseContinue(), null);
+    }
+  }
+
+  /** The debugger served now (a travel replaces it: see `rebind`). */
+  get dbg(): Debugger {
+    return this.current;
+  }
+
+  private subscribe(dbg: Debugger): () => void {
+    return dbg.onStop((s) => {
       if (this.halting) return;
-      const stop = this.toGdbStop(s);
-      for (const l of [...this.listeners]) l(stop);
+      this.report(this.toGdbStop(s));
     });
+  }
+
+  private report(stop: GdbStop): void {
+    for (const l of [...this.listeners]) l(stop);
   }
 
   /** Stops listening to the debugger (the target is not used any more). */
   dispose(): void {
     this.unsubscribe();
     this.listeners.clear();
+  }
+
+  /**
+   * Serves `dbg` from now on: the system moved to another moment (a travel keeps the ids of
+   * breakpoints and watchpoints) or was replaced (the adapter's breakpoints and watchpoints
+   * are set on `dbg` again where their PD exists). Stops of the old debugger are not reported
+   * any more; nothing is reported for the move itself.
+   */
+  rebind(dbg: Debugger): void {
+    if (dbg === this.current) return;
+    this.unsubscribe();
+    this.current = dbg;
+    this.unsubscribe = this.subscribe(dbg);
+    this.haltStop = null;
+    const bps = dbg.breakpoints();
+    for (const [key, id] of [...this.breakpoints]) {
+      const [pid, addr] = key.split(':').map(Number);
+      if (bps.some((b) => b.id === id && b.pd === pid && b.address === addr)) continue;
+      const bp = dbg.setBreakpoint({ pd: pid, address: addr });
+      if ('error' in bp) this.breakpoints.delete(key);
+      else this.breakpoints.set(key, bp.id);
+    }
+    const wps = dbg.watchpoints();
+    for (const [key, id] of [...this.watchpoints]) {
+      const kind = this.watchKinds.get(id)!;
+      const [pid, addr, len] = key.split(':').map(Number);
+      if (wps.some((w) => w.id === id && w.pd === pid && w.address === addr && w.length === len)) continue;
+      this.watchKinds.delete(id);
+      const wp = dbg.setWatchpoint(pid, addr, len, kind);
+      if ('error' in wp) {
+        this.watchpoints.delete(key);
+      } else {
+        this.watchpoints.set(key, wp.id);
+        this.watchKinds.set(wp.id, kind);
+      }
+    }
+    // Holds are part of the system's state: the ones that moment has are the adapter's still.
+    for (const id of [...this.held]) if (!this.liveThread(id)?.debugPaused) this.held.delete(id);
+    if (this.focus !== null && !this.liveThread(this.focus)) this.focus = null;
   }
 
   // ------------------------------------------------------------- threads --
@@ -159,6 +254,20 @@ export class DebuggerGdbTarget implements GdbTarget {
       }
     } else {
       this.dbg.resume();
+    }
+    return null;
+  }
+
+  /** Reports where a travel ended (see {@link GdbTravel}), or returns why it failed. */
+  private travelled(r: TravelResult, thread: number | null): string | null {
+    if (typeof r === 'object') return r.error;
+    const t = thread !== null ? this.liveThread(thread) : null;
+    if (r === 'historyStart') {
+      const who = this.shown(t);
+      this.report(who ? { kind: 'historyStart', thread: who.id } : { kind: 'exited', pid: 1, code: 0 });
+    } else {
+      const last = this.dbg.lastStop;
+      this.report(last ? this.toGdbStop(last) : this.signalStop(t, GdbSignal.TRAP));
     }
     return null;
   }
@@ -269,15 +378,21 @@ export class DebuggerGdbTarget implements GdbTarget {
    * the PD gdb resumed last (or 1).
    */
   private signalStop(t: Thread | null, signal: number): GdbStop {
+    const who = this.shown(t);
+    if (who) return { kind: 'signal', thread: who.id, signal };
+    return { kind: 'exited', pid: 1, code: 0 };
+  }
+
+  /** `t`, or the thread a stop without one is reported for (see `signalStop`). */
+  private shown(t: Thread | null): Thread | null {
     const k = this.dbg.sys.kernel;
-    const who =
+    return (
       t ??
       k.cpus.map((c) => c.current).find((x): x is Thread => x !== null && !x.dead) ??
       (this.focus !== null ? this.liveThread(this.focus) : null) ??
       this.live()[0] ??
-      null;
-    if (who) return { kind: 'signal', thread: who.id, signal };
-    return { kind: 'exited', pid: 1, code: 0 };
+      null
+    );
   }
 
   // ------------------------------------------------------------ registers --

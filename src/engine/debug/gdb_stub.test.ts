@@ -1,12 +1,16 @@
 /**
  * The GDB stub driven by raw packets, against a real machine that executes the program below
  * (test/support/machine_gdb_target.ts): framing, acks, the packets gdb sends when it connects,
- * registers, memory, stepping, breakpoints, watchpoints, Ctrl-C, exit, and bad input.
+ * registers, memory, stepping, breakpoints, watchpoints, Ctrl-C, exit, and bad input. Reverse
+ * execution (bs, bc) runs against the counter scenario with the debugger's target and real
+ * time travel (test/support/travelling_debugger.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleProgram, MachineGdbTarget } from '../../../test/support/machine_gdb_target';
+import { TravellingDebugger } from '../../../test/support/travelling_debugger';
+import { parseElf, SymbolTable } from '../cpu/elf';
 import { GdbStub, targetXml } from './gdb_stub';
-import type { GdbThread } from './gdb_target';
+import { REG_PC, type GdbThread } from './gdb_target';
 
 const PROGRAM = `
 .text
@@ -513,5 +517,100 @@ describe('GdbStub: framing and bad input', () => {
     expect(gdb.rest()).toBe('-');
     expect(log.join('\n')).toMatch(/longer than PacketSize/);
     expect(gdb.request('qAttached')).toBe('1');
+  });
+});
+
+describe('GdbStub: reverse execution', () => {
+  /** The stub over the counter scenario with reverse execution; `tid` is its thread's id. */
+  function reversible(): {
+    own: TravellingDebugger;
+    gdb: Client;
+    log: string[];
+    ep: number;
+    at: number;
+    tid: string;
+  } {
+    const own = new TravellingDebugger('counter');
+    const log: string[] = [];
+    const gdb = new Client(new GdbStub(own.target, { log: (l) => log.push(l) }));
+    const child = own.sys.init.children.get('counter')!;
+    const ep = [...child.pd.threads][0].id;
+    const elf = parseElf(own.sys.core.romData(child.start.binary)!);
+    if (!elf.ok) throw new Error(elf.error);
+    const at = SymbolTable.fromImage(elf.image).lookup('timer_msleep')!.value;
+    gdb.request('qSupported:multiprocess+;swbreak+');
+    gdb.request('QStartNoAckMode');
+    gdb.request('?');
+    expect(gdb.request(`Z0,${hex(at)},2`)).toBe('OK');
+    return { own, gdb, log, ep, at, tid: `p${hex(child.pd.id)}.${hex(ep)}` };
+  }
+
+  /** Continues to the next hit of the breakpoint at `at`, running the machine as its owner does. */
+  function toNextHit(r: ReturnType<typeof reversible>): void {
+    r.gdb.send('vCont;c');
+    r.own.runToStop();
+    expect(r.gdb.take()).toBe(`T05swbreak:;thread:${r.tid};20:${le32(r.at)};`);
+  }
+
+  const counterLines = (own: TravellingDebugger): string[] =>
+    own.sys.transcript().filter((l) => l.startsWith('[init -> counter]'));
+
+  it('offers ReverseStep and ReverseContinue only with a target that has them', () => {
+    const plain = connect();
+    expect(plain.gdb.request('qSupported:multiprocess+')).not.toMatch(/Reverse/);
+    expect(plain.gdb.request('bs')).toBe('');
+    expect(plain.gdb.request('bc')).toBe('');
+    const { gdb } = reversible();
+    expect(gdb.request('qSupported:multiprocess+').split(';').slice(-2)).toEqual(['ReverseStep+', 'ReverseContinue+']);
+    expect(gdb.request('b9600')).toBe(''); // the obsolete baud rate packet
+  });
+
+  it('bs steps back one instruction, bc back to the previous hit, and both say replaylog:begin at the start', () => {
+    const r = reversible();
+    const { own, gdb, ep, at, tid } = r;
+    toNextHit(r);
+    toNextHit(r);
+    expect(counterLines(own)).toEqual(['[init -> counter] 0', '[init -> counter] 1']);
+    // The thread of Hg (here: of the last stop) steps back: before the call of timer_msleep.
+    const position = own.sys.machine.position;
+    const reply = gdb.request('bs');
+    const back = own.target.readRegister(ep, REG_PC)!;
+    expect(reply).toBe(`T05thread:${tid};20:${le32(back)};`);
+    expect(back).not.toBe(at);
+    expect(own.sys.machine.position).toBeLessThan(position);
+    expect(gdb.request('p20')).toBe(le32(back)); // registers come from the new moment
+    // With Hc naming the thread, bs steps that one (one more instruction back).
+    expect(gdb.request(`Hc${tid}`)).toBe('OK');
+    const reply2 = gdb.request('bs');
+    const back2 = own.target.readRegister(ep, REG_PC)!;
+    expect(reply2).toBe(`T05thread:${tid};20:${le32(back2)};`);
+    expect(back2).not.toBe(back);
+    // Back to the first hit: only "0" was logged then.
+    expect(gdb.request('bc')).toBe(`T05swbreak:;thread:${tid};20:${le32(at)};`);
+    expect(counterLines(own)).toEqual(['[init -> counter] 0']);
+    // No hit before it: the start of the history, where bs has nothing to go back to either.
+    const start = gdb.request('bc');
+    const pc = own.target.readRegister(ep, REG_PC)!;
+    expect(start).toBe(`T05replaylog:begin;thread:${tid};20:${le32(pc)};`);
+    expect(own.sys.machine.position).toBe(own.travel.earliest);
+    expect(gdb.request('bs')).toBe(`T05replaylog:begin;thread:${tid};20:${le32(pc)};`);
+    // Forward from there as before: the first hit again.
+    toNextHit(r);
+    expect(counterLines(own)).toEqual(['[init -> counter] 0']);
+  });
+
+  it('answers a refused bs or bc with E. and the message, logs it, and serves on', () => {
+    const r = reversible();
+    const { own, gdb, log, tid } = r;
+    toNextHit(r);
+    own.dbg.resume(); // someone else (the UI) lets the machine run
+    expect(gdb.request('bc')).toBe('E.travelling needs the machine stopped; pause first');
+    expect(gdb.request('bs')).toBe('E.travelling needs the machine stopped; pause first');
+    expect(log).toEqual([
+      'gdb: reverse continue: travelling needs the machine stopped; pause first',
+      'gdb: reverse step: travelling needs the machine stopped; pause first',
+    ]);
+    expect(gdb.request('?')).toMatch(new RegExp(`^T05thread:${tid};`)); // halts it for gdb
+    expect(gdb.request('bs')).toMatch(new RegExp(`^T05thread:${tid};`));
   });
 });

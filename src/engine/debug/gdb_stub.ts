@@ -18,6 +18,12 @@
  * an unknown thread, `E02` when the target refused (unreadable memory, bad register value);
  * unknown packets get the empty reply. Nothing a client sends makes the stub throw.
  *
+ * Reverse execution: `bs` (reverse-stepi of the thread `Hc` names, else the `Hg` thread) and
+ * `bc` (reverse-continue), offered in qSupported (`ReverseStep+`, `ReverseContinue+`) when
+ * the target has them. Their stop replies are those of `s` and `c`; at the start of the
+ * recorded history the reply carries `replaylog:begin`. A refused one is answered `E.` with
+ * the target's message, which gdb shows ("Remote failure reply: E.…").
+ *
  * Limits: all-stop only; `D;pid` detaches from every inferior, not just `pid`.
  */
 import { utf8Encode } from '../cpu/elf';
@@ -272,6 +278,8 @@ export class GdbStub {
       case 's':
       case 'S':
         return this.legacyResume(p);
+      case 'b':
+        return this.reverse(p);
       case 'Z':
       case 'z':
         return this.breakOrWatch(p);
@@ -352,6 +360,8 @@ export class GdbStub {
       'QStartNoAckMode+',
       'swbreak+',
       'hwbreak+',
+      ...(this.target.reverseStep ? ['ReverseStep+'] : []),
+      ...(this.target.reverseContinue ? ['ReverseContinue+'] : []),
     ].join(';');
   }
 
@@ -589,15 +599,37 @@ export class GdbStub {
   }
 
   private resume(request: ResumeRequest): Reply {
+    return this.start('resume', () => this.target.resume(request)) === null ? null : 'E02';
+  }
+
+  /**
+   * Starts a run (`go`) whose stop the target reports through the stop listener, perhaps
+   * before `go` returns. Returns the target's refusal (logged), or null.
+   */
+  private start(what: string, go: () => string | null): string | null {
     this.attached = true;
     this.running = true;
-    const err = this.target.resume(request);
-    if (err) {
-      this.running = false;
-      this.log(`gdb: resume: ${err}`);
-      return 'E02';
+    const err = go();
+    if (err === null) return null; // the stop reply comes when the target stops (perhaps already has)
+    this.running = false;
+    this.log(`gdb: ${what}: ${err}`);
+    return err;
+  }
+
+  /** `bs` and `bc`, if the target has them (else, and for the obsolete `b baud`, empty). */
+  private reverse(p: string): Reply {
+    const target = this.target;
+    let err: string | null;
+    if (p === 'bc' && target.reverseContinue) {
+      err = this.start('reverse continue', () => target.reverseContinue!());
+    } else if (p === 'bs' && target.reverseStep) {
+      const t = this.cThread !== null ? (target.threads().find((x) => x.id === this.cThread) ?? null) : this.general();
+      if (!t) return 'E01';
+      err = this.start('reverse step', () => target.reverseStep!(t.id));
+    } else {
+      return '';
     }
-    return null; // the stop reply comes when the target stops (perhaps already has)
+    return err === null ? null : `E.${errorText(err)}`;
   }
 
   private ctrlC(): void {
@@ -633,6 +665,7 @@ export class GdbStub {
     let signal: number = GdbSignal.TRAP;
     let reason = '';
     if (stop.kind === 'signal') signal = stop.signal & 0xff;
+    else if (stop.kind === 'historyStart') reason = 'replaylog:begin;';
     else if (stop.kind === 'watchpoint') reason = `${WATCH_REASON[stop.access]}:${(stop.addr >>> 0).toString(16)};`;
     else if (stop.kind === 'breakpoint') reason = this.breakReason(stop.thread);
     const t = this.target.threads().find((x) => x.id === stop.thread);
@@ -868,6 +901,14 @@ function latin1(bytes: ArrayLike<number>): string {
     s += String.fromCharCode(...Array.prototype.slice.call(bytes, i, i + 8192));
   }
   return s;
+}
+
+/**
+ * A message as the text of an `E.` reply: printable ASCII without the framing characters
+ * (`$` `#` `}` `*`), at most 200 characters.
+ */
+function errorText(message: string): string {
+  return message.replace(/[^\x20-\x7e]|[$#}*]/g, '?').slice(0, 200);
 }
 
 function splitOnce(s: string, sep: string): [string, string] {

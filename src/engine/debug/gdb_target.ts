@@ -9,10 +9,13 @@
  *   id alone names one thread. Ids should stay stable while gdb is attached.
  * - All-stop: when any thread stops (breakpoint, watchpoint, step, signal), every thread is
  *   stopped before the stop is reported; `resume` is the only thing that lets threads run.
+ * - Reverse execution (optional): `reverseStep` and `reverseContinue` take the whole target
+ *   back in time, as far as its recorded history reaches.
  *
  * Every method is synchronous and returns at once (the engine runs in the same process); only
  * stops arrive later, through the listener given to {@link GdbTarget.onStop}. A listener may be
- * called from inside `resume` or `interrupt` (a step that ends at once); the stub copes.
+ * called from inside `resume`, `interrupt` or a reverse operation (a step that ends at once); the
+ * stub copes.
  *
  * Errors are values: `string` results are a message for the log (the stub answers gdb with an
  * `Exx` error), `null` means success. No method may throw for bad input: addresses, lengths and
@@ -97,6 +100,12 @@ export type GdbStop =
    * UI), `SEGV`/`ILL`/`BUS`/`TRAP` for a fault, ebreak, or anything else that halted it.
    */
   | { readonly kind: 'signal'; readonly thread: number; readonly signal: number }
+  /**
+   * Reverse execution reached the start of the recorded history before the moment it went
+   * for: the target is at the oldest moment it can go back to, `thread` is the thread to show
+   * (gdb says "No more reverse-execution history").
+   */
+  | { readonly kind: 'historyStart'; readonly thread: number }
   /** Inferior `pid` ended with exit code `code` (its threads are gone). */
   | { readonly kind: 'exited'; readonly pid: number; readonly code: number }
   /** Inferior `pid` was ended by `signal` (a fatal fault, or `kill`). */
@@ -156,6 +165,25 @@ export interface GdbTarget {
    * better reason that happened first). Does nothing if the target is stopped.
    */
   interrupt(): void;
+
+  /**
+   * Optional, reverse execution (gdb's `bs`): takes the whole target back to just before
+   * `thread` executed its last instruction, and returns at once; the stop comes through the
+   * stop listener, perhaps before this returns: a `step` stop of `thread`, or `historyStart`
+   * when the recorded history ends before that instruction. Fails (returns a message, nothing
+   * changes) for an unknown thread or when the target cannot go back. The stub offers gdb
+   * reverse stepping only if the target has this method.
+   */
+  reverseStep?(thread: number): string | null;
+
+  /**
+   * Optional, reverse execution (gdb's `bc`): takes the target back to the last moment before
+   * now where one of its breakpoints or watchpoints stopped a thread, and returns at once; the
+   * stop comes through the stop listener as for `resume` (a `breakpoint` or `watchpoint` stop),
+   * or `historyStart` when no hit is left in the recorded history. Fails as `reverseStep` does;
+   * offered to gdb only if the target has it.
+   */
+  reverseContinue?(): string | null;
 
   /**
    * Registers the listener for stops that end a `resume` (and for stops that happen without
