@@ -265,6 +265,64 @@ describe.skipIf(!hasChromium)('workbench in Chromium (browser host)', () => {
     await shot('deadlock');
     expect(errors).toEqual([]);
   });
+
+  it('goes back in time: reverse continue, step back, the scrubber, and snapshots saved and loaded', async () => {
+    await page.getByTestId('open').click();
+    await page.getByTestId('open-menu').getByRole('menuitem', { name: 'counter', exact: true }).click();
+    await expect.poll(() => page.getByTestId('scenario').textContent(), { timeout: 20_000 }).toBe('counter');
+    await page.getByTestId('tab-code').click();
+    await page.getByRole('textbox', { name: 'go to address or symbol' }).fill('timer_msleep');
+    await page.getByRole('button', { name: 'Go' }).click();
+    const entry = page.getByTestId('disasm-line').filter({ hasText: '<timer_msleep>' });
+    await expect.poll(() => entry.count(), { timeout: 20_000 }).toBe(1);
+    await entry.getByTestId('gutter').click();
+    await expect.poll(() => page.getByTestId('bp-row').count()).toBe(1);
+    const status = () => page.getByTestId('status').textContent();
+    const nowText = () => page.getByTestId('scrub-now').textContent();
+    await page.getByTestId('tab-trace').click();
+    const times: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('F5');
+      await expect.poll(status, { timeout: 20_000 }).toMatch(/^stopped: .*hit breakpoint/);
+      await expect.poll(nowText, { timeout: 10_000 }).not.toBe(times.at(-1) ?? '');
+      times.push((await nowText())!);
+    }
+    // Reverse continue (Ctrl+F5): the previous hit, one second of virtual time earlier.
+    await page.keyboard.press('Control+F5');
+    await expect.poll(nowText, { timeout: 20_000 }).toBe(times[1]);
+    expect(await status()).toMatch(/^stopped: .*hit breakpoint/);
+    // Step back one instruction of the stopped thread.
+    await page.getByTestId('reverse-step').click();
+    await expect.poll(status, { timeout: 20_000 }).toMatch(/stepped back one instruction of init -> counter\/ep/);
+    // The scrubber: back a tenth of the history with the keys, then Enter.
+    const bar = page.getByTestId('scrub-bar');
+    const before = Number(await bar.getAttribute('aria-valuenow'));
+    await bar.focus();
+    await page.keyboard.press('Shift+ArrowLeft');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 })
+      .toBeLessThan(before);
+    await expect.poll(status).toMatch(/^stopped/);
+    await shot('time-travel');
+
+    // A snapshot of this moment, saved; the system runs on; the snapshot loads back.
+    const file = join(shots, 'counter-e2e.snap');
+    page.once('dialog', (d) => void d.accept(file));
+    await page.getByTestId('snapshot-menu').click();
+    await page.getByTestId('snapshot-save').click();
+    await expect.poll(() => existsSync(file), { timeout: 20_000 }).toBe(true);
+    const savedAt = await nowText();
+    await page.keyboard.press('F5');
+    await expect.poll(status, { timeout: 20_000 }).toMatch(/^stopped: .*hit breakpoint/);
+    expect(await nowText()).not.toBe(savedAt);
+    page.once('dialog', (d) => void d.accept(file));
+    await page.getByTestId('snapshot-menu').click();
+    await page.getByTestId('snapshot-load').click();
+    await expect.poll(nowText, { timeout: 20_000 }).toBe(savedAt);
+    await expect.poll(() => page.getByTestId('bp-row').count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe("the Electron build's engine entry (out/main/engine.js)", () => {

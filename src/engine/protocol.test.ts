@@ -119,6 +119,11 @@ const VALID: { [K in CommandKind]: Extract<Command, { kind: K }>[] } = {
   history: [{ kind: 'history' }],
   recording: [{ kind: 'recording' }, { kind: 'recording', intervalCycles: 1000, budgetMiB: 64 }],
   uartInput: [{ kind: 'uartInput', text: 'hello\r' }],
+  componentCheckpoint: [{ kind: 'componentCheckpoint', label: 'counter', path: '/tmp/c.ckpt' }],
+  componentRestore: [
+    { kind: 'componentRestore', path: '/tmp/c.ckpt' },
+    { kind: 'componentRestore', path: '/tmp/c.ckpt', name: 'counter2' },
+  ],
   gdbServer: [
     { kind: 'gdbServer', enable: true },
     { kind: 'gdbServer', enable: true, port: 0 },
@@ -131,7 +136,7 @@ const cmd = (c: unknown, id = 1): unknown => ({ type: 'cmd', id, cmd: c });
 describe('valid commands', () => {
   it('has a sample for every kind, and every kind parses', () => {
     expect(Object.keys(VALID).sort()).toEqual([...COMMAND_KINDS].sort());
-    expect(COMMAND_KINDS.length).toBe(48);
+    expect(COMMAND_KINDS.length).toBe(50);
     let id = 0;
     for (const kind of COMMAND_KINDS) {
       for (const c of VALID[kind]) {
@@ -669,6 +674,8 @@ const RESULTS: { [K in CommandKind]: CommandResult<K> } = {
   },
   recording: null,
   uartInput: null,
+  componentCheckpoint: { path: '/tmp/c.ckpt', bytes: 4096, name: 'counter', instructions: 123 },
+  componentRestore: { name: 'counter', replaced: true, sessions: 6, threads: 1, dataspaces: 9 },
   gdbServer: { enabled: true, port: 40123 },
 };
 

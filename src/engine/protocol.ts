@@ -822,6 +822,35 @@ const COMMANDS = {
     }),
     result: Done,
   },
+  /**
+   * Checkpoints one component that runs under the checkpointing runtime (its start node has
+   * checkpoint="yes"): its RAM, region maps, threads, capability space and session records, to
+   * a file (written atomically). `label`: the start name or the PD label.
+   */
+  componentCheckpoint: {
+    cmd: command('componentCheckpoint', { label: Label, path: Path }),
+    result: v.strictObject({
+      path: Label,
+      bytes: int(0, Number.MAX_SAFE_INTEGER, 'a size'),
+      name: Label,
+      instructions: int(0, Number.MAX_SAFE_INTEGER, 'a count'),
+    }),
+  },
+  /**
+   * Restores a component checkpoint file into this system: rolls a running component of that
+   * name back, or fills a waiting slot (checkpoint="wait"); `name` restores it under another
+   * start name. The sessions are made again through this system's routing.
+   */
+  componentRestore: {
+    cmd: command('componentRestore', { path: Path, name: v.optional(Label) }),
+    result: v.strictObject({
+      name: Label,
+      replaced: bool,
+      sessions: int(0, 1 << 20, 'a count'),
+      threads: int(0, 1 << 20, 'a count'),
+      dataspaces: int(0, 1 << 20, 'a count'),
+    }),
+  },
   /** Sends bytes to the UART's receiver (recorded, so replays give them again). */
   uartInput: { cmd: command('uartInput', { text: str(1, 4096) }), result: Done },
   /** Starts (port 0: any free port) or stops the GDB remote stub on 127.0.0.1. */

@@ -127,6 +127,19 @@ function registerIpc(): void {
     });
     return r.canceled ? null : (r.filePaths[0] ?? null);
   });
+  handle(IPC.chooseSnapshot, async (_e, mode, name) => {
+    const filters = [{ name: 'Corescope snapshots', extensions: ['snap'] }];
+    if (mode === 'save') {
+      const r = await dialog.showSaveDialog(win!, {
+        title: 'Save snapshot',
+        defaultPath: typeof name === 'string' ? name : 'snapshot.snap',
+        filters,
+      });
+      return r.canceled ? null : (r.filePath ?? null);
+    }
+    const r = await dialog.showOpenDialog(win!, { title: 'Load snapshot', properties: ['openFile'], filters });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  });
   handle(IPC.scenarioOpened, (_e, path) => {
     if (typeof path === 'string' && path.length > 0) rememberScenario(path);
   });

@@ -16,6 +16,10 @@ export type MenuAction =
   | 'restartEngine'
   | 'toggleTheme'
   | 'toggleBreakpoint'
+  | 'reverseStep'
+  | 'reverseContinue'
+  | 'saveSnapshot'
+  | 'loadSnapshot'
   | 'tab:topology'
   | 'tab:memory'
   | 'tab:code'
@@ -37,6 +41,11 @@ export interface CorescopeApi {
   initialScenario(): Promise<string | null>;
   /** Shows the open dialog; resolves with the chosen scenario's path, or null. */
   chooseScenario(): Promise<string | null>;
+  /**
+   * Shows a save dialog ('save', suggesting `name`) or an open dialog ('open') for a snapshot
+   * file; resolves with the chosen path, or null.
+   */
+  chooseSnapshot(mode: 'save' | 'open', name?: string): Promise<string | null>;
   /** Records a scenario the workbench opened (recent files, window title). */
   scenarioOpened(path: string): Promise<void>;
   /** The path of a file dropped on the window. */

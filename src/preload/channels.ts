@@ -4,6 +4,7 @@ export const IPC = {
   restartEngine: 'corescope:restart-engine',
   initialScenario: 'corescope:initial-scenario',
   chooseScenario: 'corescope:choose-scenario',
+  chooseSnapshot: 'corescope:choose-snapshot',
   scenarioOpened: 'corescope:scenario-opened',
   /** main → renderer: the renderer's end of a new engine channel. */
   enginePort: 'corescope:engine-port',

@@ -26,6 +26,7 @@ const api: CorescopeApi = {
   restartEngine: () => ipcRenderer.invoke(IPC.restartEngine),
   initialScenario: () => ipcRenderer.invoke(IPC.initialScenario),
   chooseScenario: () => ipcRenderer.invoke(IPC.chooseScenario),
+  chooseSnapshot: (mode, name) => ipcRenderer.invoke(IPC.chooseSnapshot, mode, name),
   scenarioOpened: (path) => ipcRenderer.invoke(IPC.scenarioOpened, String(path)),
   pathForFile: (file) => webUtils.getPathForFile(file),
   onMenu: (listener) => void ipcRenderer.on(IPC.menu, (_e, action: MenuAction) => listener(action)),

@@ -491,6 +491,63 @@ describe('snapshots and reverse execution', () => {
   });
 });
 
+describe('components: checkpoint, roll back, migrate to a second machine', () => {
+  it('the counter, checkpointed, rolls back; migrated to a second engine, it counts on from where it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'corescope-ckpt-'));
+    const file = join(dir, 'counter.ckpt');
+    const a = newHost();
+    const ca = connect(a);
+    await ca.call({ kind: 'load', path: join(SCENARIO_ROOT, 'checkpoint.xml') });
+    const counted = (h: EngineHost, who: string) =>
+      h
+        .system!.transcript()
+        .filter((l) => l.startsWith(`[init -> ${who}] `))
+        .map((l) => Number(l.split('] ')[1]));
+    await ca.call({ kind: 'run' });
+    await ca.until('log', () => counted(a, 'counter').length >= 3);
+    await ca.call({ kind: 'pause' });
+    await ca.until('stopped');
+    const at = counted(a, 'counter').at(-1)!;
+    const saved = await ca.call({ kind: 'componentCheckpoint', label: 'counter', path: file });
+    expect(saved).toMatchObject({ path: file, name: 'counter' });
+    expect(readFileSync(file).length).toBe(saved.bytes);
+    // Run on, then roll back: the counter logs the number after the checkpoint's again.
+    await ca.call({ kind: 'run' });
+    await ca.until('log', () => counted(a, 'counter').at(-1)! >= at + 2);
+    await ca.call({ kind: 'pause' });
+    await ca.until('stopped');
+    const ticker = counted(a, 'ticker').at(-1)!;
+    expect(await ca.call({ kind: 'componentRestore', path: file })).toMatchObject({ name: 'counter', replaced: true });
+    await ca.call({ kind: 'run' });
+    await ca.until('log', () => counted(a, 'counter').filter((n) => n === at + 1).length === 2);
+    await ca.call({ kind: 'pause' });
+    await ca.until('stopped');
+    // The ticker was not rolled back.
+    expect(Math.min(...counted(a, 'ticker').slice(counted(a, 'ticker').indexOf(ticker)))).toBe(ticker);
+
+    // A second machine (another engine host) with a waiting slot: the counter migrates.
+    const b = newHost();
+    const cb = connect(b);
+    await cb.call({ kind: 'load', path: join(SCENARIO_ROOT, 'ecu2.xml') });
+    expect(counted(b, 'counter')).toEqual([]);
+    expect(await cb.call({ kind: 'componentRestore', path: file })).toMatchObject({ name: 'counter', replaced: false });
+    await cb.call({ kind: 'run' });
+    await cb.until('log', () => counted(b, 'counter').length >= 2);
+    expect(counted(b, 'counter').slice(0, 2)).toEqual([at + 1, at + 2]);
+
+    // Bad input names the problem; the system stays.
+    expect(await cb.refuse({ kind: 'componentCheckpoint', label: 'nobody', path: file })).toMatchObject({
+      code: 'invalid',
+      field: 'cmd.label',
+    });
+    writeFileSync(join(dir, 'bad.ckpt'), 'not a checkpoint');
+    expect(await cb.refuse({ kind: 'componentRestore', path: join(dir, 'bad.ckpt') })).toMatchObject({
+      code: 'invalid',
+      field: 'cmd.path',
+    });
+  });
+});
+
 describe('coverage of the protocol', () => {
   it('handles every command kind (none is unsupported or an engine error)', async () => {
     const { host, c, pd, ep } = await counterHost();
@@ -548,7 +605,11 @@ describe('coverage of the protocol', () => {
       reverseContinue: { kind: 'reverseContinue' },
       recording: { kind: 'recording', intervalCycles: 100_000 },
       uartInput: { kind: 'uartInput', text: 'x' },
+      componentCheckpoint: { kind: 'componentCheckpoint', label: 'counter', path: join(scratch, 'counter.ckpt') },
+      componentRestore: { kind: 'componentRestore', path: join(scratch, 'counter.ckpt') },
     };
+    // The last load is of a scenario with a component under the checkpointing runtime.
+    samples.load = { kind: 'load', path: join(SCENARIO_ROOT, 'checkpoint.xml') };
     // Commands that need the machine stopped go first; each one's stop is waited for.
     const order: CommandKind[] = [
       'registersRead',
@@ -600,6 +661,8 @@ describe('coverage of the protocol', () => {
       'recording',
       'uartInput',
       'load',
+      'componentCheckpoint',
+      'componentRestore',
     ];
     expect([...new Set(order)].sort()).toEqual([...COMMAND_KINDS].sort());
     for (const kind of order) {

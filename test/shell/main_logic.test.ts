@@ -80,6 +80,8 @@ describe('menu', () => {
       ['Step Into', 'F11', 'stepInstruction'],
       ['Step Out', 'Shift+F11', 'stepOut'],
       ['Toggle Breakpoint', 'F9', 'toggleBreakpoint'],
+      ['Step Back', 'CmdOrCtrl+F11', 'reverseStep'],
+      ['Reverse Continue', 'CmdOrCtrl+F5', 'reverseContinue'],
     ] as const) {
       const i = byLabel(label);
       expect(i.accelerator).toBe(key);
@@ -89,6 +91,10 @@ describe('menu', () => {
     }
     expect(byLabel('Open Scenario…').accelerator).toBe('CmdOrCtrl+O');
     expect(byLabel('Open Scenario…').registerAccelerator).toBeUndefined();
+    (byLabel('Save Snapshot…').click as () => void)();
+    expect(sent.at(-1)).toBe('saveSnapshot');
+    (byLabel('Load Snapshot…').click as () => void)();
+    expect(sent.at(-1)).toBe('loadSnapshot');
     (items.find((i) => i.label === 'demo.xml')!.click as () => void)();
     expect(opened).toEqual(['/x/demo.xml']);
   });

@@ -584,9 +584,16 @@ export class Machine implements HartHost, StoreObserver {
     this.mtimeOffset = Number(o.mtimeOffset) || 0;
     this.executed = Number(o.executed) || 0;
     this.exitCode = typeof o.exitCode === 'number' ? o.exitCode : null;
-    this.inputs = Array.isArray(o.inputs)
-      ? (o.inputs as { cycle: number; bytes: number[] }[]).map((e) => ({ cycle: e.cycle, bytes: [...e.bytes] }))
-      : [];
+    const inputs = Array.isArray(o.inputs) ? o.inputs : [];
+    const isInput = (e: StateValue): e is { cycle: number; bytes: number[] } =>
+      typeof e === 'object' &&
+      e !== null &&
+      !Array.isArray(e) &&
+      typeof e.cycle === 'number' &&
+      Array.isArray(e.bytes) &&
+      e.bytes.every((b) => typeof b === 'number' && b >= 0 && b <= 255);
+    if (!inputs.every(isInput)) return rollback('machine state: bad UART input queue');
+    this.inputs = inputs.map((e) => ({ cycle: e.cycle, bytes: [...e.bytes] }));
     const cur = typeof o.current === 'number' ? this.harts[o.current] : undefined;
     this.current = cur ?? this.harts[0];
     const p = o.partial;

@@ -140,6 +140,13 @@ interface StepOp {
 
 type Result<T> = T | { error: string };
 
+/** A change made through the debugger (see `Debugger.onInput`). */
+export type DebuggerInput =
+  | { kind: 'register'; thread: number; reg: string; value: number }
+  | { kind: 'memory'; pd: number; address: number; bytes: number[] }
+  | { kind: 'physical'; address: number; bytes: number[] }
+  | { kind: 'hold'; thread: number; paused: boolean };
+
 /** What a snapshot keeps of the debugger (see `Debugger.saveState`). */
 export interface DebuggerState {
   nextId: number;
@@ -207,6 +214,12 @@ export class Debugger {
   private readonly resumeListeners: (() => void)[] = [];
   /** The last stop, while stopped. */
   lastStop: Stop | null = null;
+  /**
+   * Told about every change from outside the guest made through the debugger (register and
+   * memory writes, thread holds), whoever asked for it (the UI, the GDB stub): reverse
+   * execution records them, to make them again when it replays.
+   */
+  onInput: ((input: DebuggerInput) => void) | null = null;
 
   constructor(
     readonly sys: System,
@@ -499,6 +512,7 @@ export class Debugger {
     const t = this.threadOrError(id);
     if ('error' in t) return t.error;
     this.sys.kernel.setDebugPaused(t, true);
+    this.onInput?.({ kind: 'hold', thread: id, paused: true });
     return null;
   }
 
@@ -506,6 +520,7 @@ export class Debugger {
     const t = this.threadOrError(id);
     if ('error' in t) return t.error;
     this.sys.kernel.setDebugPaused(t, false);
+    this.onInput?.({ kind: 'hold', thread: id, paused: false });
     return null;
   }
 
@@ -1038,6 +1053,7 @@ export class Debugger {
       this.sys.kernel.setPc(t, value | 0);
       for (const p of this.passes.filter((x) => x.thread === t)) this.endPass(p);
     } else this.sys.kernel.setReg(t, n, value | 0);
+    this.onInput?.({ kind: 'register', thread, reg, value });
     return null;
   }
 
@@ -1087,6 +1103,7 @@ export class Debugger {
       done += n;
     }
     for (const part of parts) this.sys.machine.bus.writeBytes(part.phys, bytes.subarray(part.from, part.from + part.n));
+    this.onInput?.({ kind: 'memory', pd, address: va, bytes: [...bytes] });
     return null;
   }
 
@@ -1097,7 +1114,9 @@ export class Debugger {
 
   writePhysical(pa: number, bytes: Uint8Array): string | null {
     if (pa < RAM_BASE && pa + bytes.length > 0x1000) return `physical ${hex(pa)} is not RAM`;
-    return this.sys.machine.bus.writeBytes(pa, bytes) ? null : `physical ${hex(pa)}+${bytes.length} is not RAM or ROM`;
+    if (!this.sys.machine.bus.writeBytes(pa, bytes)) return `physical ${hex(pa)}+${bytes.length} is not RAM or ROM`;
+    this.onInput?.({ kind: 'physical', address: pa, bytes: [...bytes] });
+    return null;
   }
 
   // -------------------------------------------------------------- stack --

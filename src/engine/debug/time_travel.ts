@@ -21,7 +21,7 @@
 import { RAM_BASE } from '../cpu/bus';
 import type { System } from '../core/system';
 import { PAGE } from '../snapshot/graph';
-import { captureSystem, restoreSystem, type SystemImage } from '../snapshot/system_image';
+import { allocatedPages, captureSystem, restoreSystem, type SystemImage } from '../snapshot/system_image';
 import { EMPTY_DEBUGGER_STATE, type Debugger, type DebuggerState, type Stop } from './debugger';
 
 /** An external input, applied again at `at` by replays. */
@@ -30,7 +30,8 @@ export type RecordedInput =
   | { at: number; kind: 'register'; thread: number; reg: string; value: number }
   | { at: number; kind: 'memory'; pd: number; address: number; bytes: number[] }
   | { at: number; kind: 'physical'; address: number; bytes: number[] }
-  | { at: number; kind: 'config'; xml: string };
+  | { at: number; kind: 'config'; xml: string }
+  | { at: number; kind: 'hold'; thread: number; paused: boolean };
 
 export interface TimeTravelOptions {
   /** Cycles of virtual time between automatic snapshots. */
@@ -86,6 +87,8 @@ export class TimeTravel {
   private inputs: RecordedInput[] = [];
   private nextAt = 0;
   private readonly writtenPages = new Set<number>();
+  /** Harts of the recorded machine (the interval is per hart: positions count every hart). */
+  private harts = 1;
 
   constructor(
     private readonly makeDebugger: DebuggerFactory,
@@ -123,13 +126,11 @@ export class TimeTravel {
     const last = this.checkpoints[this.checkpoints.length - 1];
     if (!force && at < this.nextAt) return null;
     if (last && last.at === at) return null;
-    const img = captureSystem(
-      sys,
-      null,
-      last?.img ?? null,
-      last ? this.candidatePages(sys, last.img) : null,
-      last ? sys.kernel.trace.pagesWrittenSince(last.traceCount) : null,
-    );
+    const img = captureSystem(sys, null, {
+      previous: last?.img ?? null,
+      changedRam: last ? this.candidatePages(sys, last.img) : null,
+      changedBuffers: last ? sys.kernel.trace.pagesWrittenSince(last.traceCount) : null,
+    });
     if (typeof img === 'string') return img;
     this.checkpoints.push({
       at,
@@ -138,7 +139,8 @@ export class TimeTravel {
       traceCount: sys.kernel.trace.count,
       bytes: ownBytes(img, last?.img ?? null),
     });
-    this.nextAt = at + this.intervalCycles * sys.machine.harts.length;
+    this.harts = sys.machine.harts.length;
+    this.nextAt = at + this.intervalCycles * this.harts;
     // The oldest go first; the newest always stays.
     while (this.checkpoints.length > 1 && this.bytes > this.budgetBytes) {
       this.checkpoints.shift();
@@ -172,10 +174,7 @@ export class TimeTravel {
   private candidatePages(sys: System, prev: SystemImage): Set<number> {
     const pages = new Set(this.writtenPages);
     this.writtenPages.clear();
-    for (const [base, f] of sys.kernel.frames) {
-      const first = (base - RAM_BASE) / PAGE;
-      for (let p = first; p < first + f.size / PAGE; p++) pages.add(p);
-    }
+    for (const p of allocatedPages(sys)) pages.add(p);
     prev.ram.forEach((page, p) => {
       if (page) pages.add(p);
     });
@@ -298,7 +297,7 @@ export class TimeTravel {
     this.checkpoints = this.checkpoints.filter((c) => c.at <= x);
     const keep = this.inputs.findIndex((inp, i) => inp.at > x && i >= (this.checkpoints.at(-1)?.inputs ?? 0));
     if (keep >= 0) this.inputs = this.inputs.slice(0, keep);
-    this.nextAt = (this.checkpoints.at(-1)?.at ?? 0) + this.intervalCycles;
+    this.nextAt = (this.checkpoints.at(-1)?.at ?? 0) + this.intervalCycles * this.harts;
   }
 
   /** Restores `cp` with a debugger holding `dbgState`'s breakpoints (not stopped anywhere). */
@@ -323,6 +322,8 @@ export class TimeTravel {
         return m.dbg.writePhysical(inp.address, Uint8Array.from(inp.bytes));
       case 'config':
         return m.sys.updateConfig(inp.xml);
+      case 'hold':
+        return inp.paused ? m.dbg.pauseThread(inp.thread) : m.dbg.resumeThread(inp.thread);
     }
   }
 

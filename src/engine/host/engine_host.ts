@@ -20,7 +20,7 @@
  * The host runs in Node (the browser host's child process, Electron's utility process);
  * scenario files are read through the functions in the options, defaulting to the CLI's.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { loadScenario, readGuestSource, scenarioFromText, type Scenario } from '../../cli/scenario_files';
 import { disassembleRange } from '../cpu/disasm';
 import { ABI_NAMES } from '../cpu/registers';
@@ -30,14 +30,17 @@ import type { Pd, Thread } from '../core/kernel_objects';
 import { System } from '../core/system';
 import { TRACE_KIND_NAMES, type TraceEvent } from '../core/trace';
 import type { CatchEvent, Catchpoint, Debugger, DebuggerState, Stop } from '../debug/debugger';
-import { DebuggerGdbTarget } from '../debug/debugger_gdb_target';
+import { DebuggerGdbTarget, type GdbTravel, type TravelResult } from '../debug/debugger_gdb_target';
 import { capSpace, memoryMap, physicalMap, threads, topology, waitForGraph } from '../debug/inspect';
 import { createDebugger, programLookup } from '../debug/programs';
 import { TimeTravel, type Moment, type RecordedInput } from '../debug/time_travel';
 import { captureSystem, restoreSystem } from '../snapshot/system_image';
 import { utf8Decode, utf8Encode } from '../cpu/elf';
 import type { StateValue } from '../cpu/device';
-import { loadSnapshotFile, saveSnapshotFile } from './snapshot_file';
+import { loadSnapshotFile, NODE_CODEC, saveSnapshotFile, writeFileAtomic } from './snapshot_file';
+import { checkpointComponent } from '../core/runtime/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from '../core/runtime/checkpoint_format';
+import { restoreComponent } from '../core/runtime/restore';
 import type { DebugInfo } from '../debug/symbols';
 import {
   HELLO,
@@ -64,7 +67,7 @@ import type { EngineTransport } from './transport';
 export interface GdbServerHandle {
   readonly port: number;
   close(): Promise<void>;
-  /** The system moved to another moment: serve `dbg` from now on. */
+  /** The session has a new debugger (a travel, a snapshot load, a new scenario): serve `dbg` from now on. */
   rebind?(dbg: Debugger): void;
 }
 
@@ -87,13 +90,16 @@ export interface EngineHostOptions {
   statsMs?: number;
   /** Reads a source file of a program (`binary`) as its line table names it (default: the guest sources). */
   readSource?: (binary: string, file: string) => { path: string; text: string } | string;
-  /** Starts a GDB server over the debugger (default: the stub on 127.0.0.1 over TCP). */
-  startGdb?: (debugger_: Debugger, port: number) => Promise<GdbServerHandle | string>;
+  /**
+   * Starts a GDB server over the debugger (default: the stub on 127.0.0.1 over TCP); `travel`
+   * is the host's reverse execution, for gdb's reverse-stepi and reverse-continue.
+   */
+  startGdb?: (debugger_: Debugger, port: number, travel: GdbTravel) => Promise<GdbServerHandle | string>;
 }
 
 /** The GDB remote stub over the debugger, on 127.0.0.1. */
-async function startGdb(dbg: Debugger, port: number): Promise<GdbServerHandle | string> {
-  const target = new DebuggerGdbTarget(dbg);
+async function startGdb(dbg: Debugger, port: number, travel: GdbTravel): Promise<GdbServerHandle | string> {
+  const target = new DebuggerGdbTarget(dbg, travel);
   const server = await startGdbServer(target, { port, host: '127.0.0.1' });
   if (typeof server === 'string') {
     target.dispose();
@@ -105,6 +111,7 @@ async function startGdb(dbg: Debugger, port: number): Promise<GdbServerHandle | 
       await server.close();
       target.dispose();
     },
+    rebind: (d) => target.rebind(d),
   };
 }
 
@@ -519,17 +526,9 @@ export class EngineHost {
       case 'recording': {
         if (cmd.intervalCycles !== undefined) this.recordingOpts.intervalCycles = cmd.intervalCycles;
         if (cmd.budgetMiB !== undefined) this.recordingOpts.budgetBytes = cmd.budgetMiB * 1024 * 1024;
-        const s = this.session;
         // A new record with the new settings, starting now.
-        if (s) {
-          const tt = new TimeTravel((sys, state) => {
-            const made = createDebugger(sys, this.programsOf(sys));
-            const err = made.loadState(state);
-            if (err) throw new Error(err);
-            return made;
-          }, this.recordingOpts);
-          s.travel = tt;
-          const err = tt.checkpoint(s.sys, true);
+        if (this.session) {
+          const err = this.restartRecording(this.session);
           if (err) fail('failed', err);
         }
         return null;
@@ -581,15 +580,11 @@ export class EngineHost {
     this.topoSignature = '';
     this.sample = { at: now(), instructions: sys.instructions, cycles: sys.machine.cycles, exec: new Map() };
     this.wasRunning = false;
-    const tt =
-      travel ??
-      new TimeTravel((s, state) => {
-        const made = createDebugger(s, this.programsOf(s));
-        const err = made.loadState(state);
-        if (err) throw new Error(err);
-        return made;
-      }, this.recordingOpts);
+    const tt = travel ?? this.newTimeTravel();
     this.session = { sys, dbg: d, programs, name: about.name, file: about.file, config: about.config, travel: tt };
+    // Register and memory writes and thread holds, from the UI or from gdb, are recorded.
+    const session = this.session;
+    d.onInput = (input) => this.recordInput(session, input);
     this.gdb?.rebind?.(d);
     if (!travel) {
       this.traceCursor = 0;
@@ -599,6 +594,21 @@ export class EngineHost {
     this.flush();
     this.sendStats(false);
     return this.session;
+  }
+
+  /** A new reverse-execution record for `s`, starting now (with the current settings). */
+  private restartRecording(s: Session): string | null {
+    s.travel = this.newTimeTravel();
+    return s.travel.checkpoint(s.sys, true);
+  }
+
+  private newTimeTravel(): TimeTravel {
+    return new TimeTravel((sys, state) => {
+      const made = createDebugger(sys, this.programsOf(sys));
+      const err = made.loadState(state);
+      if (err) throw new Error(err);
+      return made;
+    }, this.recordingOpts);
   }
 
   /** Debug info per PD of `sys`, made once per system. */
@@ -643,7 +653,8 @@ export class EngineHost {
   private snapshotSave(s: Session, path: string): CommandResult<'snapshotSave'> {
     this.stopped(s, 'saving a snapshot');
     const extra: SnapshotExtra = { name: s.name, file: s.file, config: s.config, debugger: s.dbg.saveState() };
-    const img = captureSystem(s.sys, extra as unknown as StateValue);
+    // Written out at once: the RAM pages need not be copied first.
+    const img = captureSystem(s.sys, extra as unknown as StateValue, { views: true });
     if (typeof img === 'string') return fail('failed', img);
     const err = saveSnapshotFile(path, img);
     if (err) return fail('failed', err, 'cmd.path');
@@ -708,10 +719,49 @@ export class EngineHost {
     const s = this.need();
     if (this.gdb) return { enabled: true, port: this.gdb.port };
     if (!this.opts.startGdb) return fail('unsupported', 'this host cannot serve GDB (no TCP)');
-    const server = await this.opts.startGdb(s.dbg, cmd.port ?? 0);
+    const server = await this.opts.startGdb(s.dbg, cmd.port ?? 0, this.gdbTravel);
     if (typeof server === 'string') return fail('failed', server, 'cmd.port');
     this.gdb = server;
     return { enabled: true, port: server.port };
+  }
+
+  /**
+   * Reverse execution for the GDB stub: the protocol's reverseStep and reverseContinue on the
+   * current session (which rebind the stub to the new debugger, see `adopt`), and the start of
+   * the history told apart from failures, as gdb wants it.
+   */
+  private readonly gdbTravel: GdbTravel = {
+    reverseStep: (thread) => this.travelForGdb({ kind: 'reverseStep', thread }),
+    reverseContinue: () => this.travelForGdb({ kind: 'reverseContinue' }),
+  };
+
+  private travelForGdb(cmd: CommandOf<'reverseStep'> | CommandOf<'reverseContinue'>): TravelResult {
+    const s = this.session;
+    if (!s) return { error: 'no scenario is loaded' };
+    const earliest = s.travel.earliest;
+    if (!s.dbg.running && (earliest === null || s.sys.machine.position <= earliest)) return 'historyStart';
+    try {
+      this.debugCommand(s, cmd);
+      // A reverse continue without a hit to stop at goes back to the oldest snapshot.
+      const reason = this.session?.dbg.lastStop?.reason;
+      return cmd.kind === 'reverseStep' || reason === 'breakpoint' || reason === 'watchpoint'
+        ? 'moved'
+        : 'historyStart';
+    } catch (e) {
+      if (!(e instanceof CommandError)) return { error: `engine error in ${cmd.kind}: ${String(e)}` };
+      // The thread did not run in the recorded history: as gdb does, to the start of it.
+      if (cmd.kind === 'reverseStep' && earliest !== null && /did not run since the oldest snapshot/.test(e.message)) {
+        try {
+          this.arrive(s, s.travel.goto(earliest, s.sys.machine.position, s.dbg.saveState()));
+          return 'historyStart';
+        } catch (e2) {
+          return { error: e2 instanceof CommandError ? e2.message : String(e2) };
+        }
+      }
+      return { error: e.message };
+    } finally {
+      this.afterCommand();
+    }
   }
 
   private debugCommand(s: Session, cmd: Command): unknown {
@@ -877,6 +927,30 @@ export class EngineHost {
           cmd.position !== undefined ? 'cmd.position' : 'cmd.timeUs',
         );
       }
+      case 'componentCheckpoint': {
+        const cp = checkpointComponent(s.sys, cmd.label);
+        if (typeof cp === 'string') return fail('invalid', cp, 'cmd.label');
+        const bytes = encodeCheckpoint(cp, NODE_CODEC);
+        const err = writeFileAtomic(cmd.path, bytes);
+        if (err) return fail('failed', err, 'cmd.path');
+        return { path: cmd.path, bytes: bytes.length, name: cp.name, instructions: s.sys.instructions };
+      }
+      case 'componentRestore': {
+        let data: Uint8Array;
+        try {
+          data = readFileSync(cmd.path);
+        } catch (e) {
+          return fail('notFound', `cannot read ${cmd.path}: ${(e as Error).message}`, 'cmd.path');
+        }
+        const cp = decodeCheckpoint(data, NODE_CODEC);
+        if (typeof cp === 'string') return fail('invalid', `${cmd.path}: ${cp}`, 'cmd.path');
+        const r = restoreComponent(s.sys, cp, cmd.name !== undefined ? { name: cmd.name } : {});
+        if (typeof r === 'string') return fail('invalid', r, cmd.name !== undefined ? 'cmd.name' : 'cmd.path');
+        // The system changed from outside: the recorded history starts again from here.
+        this.restartRecording(s);
+        this.sendStats(false);
+        return r;
+      }
       case 'uartInput': {
         const bytes = [...utf8Encode(cmd.text)];
         const cycle = s.sys.machine.cycles;
@@ -891,7 +965,6 @@ export class EngineHost {
         this.thread(s, cmd.thread);
         if (cmd.reg === 'x0' || cmd.reg === 'zero') return null; // x0 stays 0, as the protocol says
         check(dbg.setRegister(cmd.thread, cmd.reg, cmd.value), 'cmd.reg');
-        this.recordInput(s, { kind: 'register', thread: cmd.thread, reg: cmd.reg, value: cmd.value });
         return null;
       case 'memoryRead': {
         const bytes =
@@ -905,14 +978,8 @@ export class EngineHost {
       }
       case 'memoryWrite': {
         const bytes = decodeBase64(cmd.bytes)!;
-        if (cmd.space === 'physical') {
-          check(dbg.writePhysical(cmd.address, bytes), 'cmd.address');
-          this.recordInput(s, { kind: 'physical', address: cmd.address, bytes: [...bytes] });
-        } else {
-          const pd = this.pd(s, cmd.space.pd, 'cmd.space.pd').id;
-          check(dbg.writeMemory(pd, cmd.address, bytes), 'cmd.address');
-          this.recordInput(s, { kind: 'memory', pd, address: cmd.address, bytes: [...bytes] });
-        }
+        if (cmd.space === 'physical') check(dbg.writePhysical(cmd.address, bytes), 'cmd.address');
+        else check(dbg.writeMemory(this.pd(s, cmd.space.pd, 'cmd.space.pd').id, cmd.address, bytes), 'cmd.address');
         return null;
       }
       case 'disassemble':

@@ -47,6 +47,7 @@ function reason(e: unknown): string {
     EDQUOT: 'disk quota exceeded',
     EMFILE: 'too many open files',
     ENAMETOOLONG: 'the name is too long',
+    EFBIG: 'file too large',
   };
   if (err.code && words[err.code]) return `${words[err.code]} (${err.code})`;
   return err.message ?? String(e);
@@ -66,7 +67,11 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): string | null 
   try {
     fd = openSync(tmp, 'wx', 0o666); // wx: never reuse a file that is already there
     created = true;
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    for (let at = 0; at < bytes.length;) {
+      const n = writeSync(fd, bytes, at, bytes.length - at);
+      if (n <= 0) throw new Error(`the system wrote ${n} bytes at offset ${at}`);
+      at += n;
+    }
     fsyncSync(fd);
     closeSync(fd);
     fd = null;

@@ -47,6 +47,11 @@ export function crc32(data: Uint8Array): number {
 
 export const FFLATE_CODEC: Codec = {
   deflate: (data) => deflateSync(data, { level: 1 }),
-  inflate: (data, size) => inflateSync(data, { out: new Uint8Array(size) }),
+  inflate: (data, size) => {
+    // Into a buffer one byte larger than promised: a stream that fills it is too long.
+    const out = inflateSync(data, { out: new Uint8Array(size + 1) });
+    if (out.length > size) throw new Error(`inflates to more than the ${size} bytes promised`);
+    return out;
+  },
   crc32,
 };

@@ -125,12 +125,17 @@ function indexOf(schema: GraphSchema): SchemaIndex {
 export class GraphError extends Error {}
 
 function isZero(p: Uint8Array): boolean {
+  if (p.byteOffset % 4 !== 0 || p.byteLength % 4 !== 0) return p.every((b) => b === 0);
   const w = new Int32Array(p.buffer, p.byteOffset, p.byteLength >>> 2);
   for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
   return true;
 }
 
 function samePage(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteOffset % 4 !== 0 || b.byteOffset % 4 !== 0 || a.byteLength % 4 !== 0) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
   const x = new Int32Array(a.buffer, a.byteOffset, a.byteLength >>> 2);
   const y = new Int32Array(b.buffer, b.byteOffset, b.byteLength >>> 2);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
@@ -139,25 +144,27 @@ function samePage(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * The pages of `bytes` (a multiple of 4 KiB long): zero pages as null; a page equal to the
- * same page of `previous` is that page (shared, not copied), otherwise a copy. `only`, if given
- * with `previous`, lists the pages that may differ from `previous`; the others are taken from
- * it unchecked.
+ * same page of `previous` is that page (shared, not copied), otherwise a copy (or, with `views`,
+ * a view into `bytes`, for an image that is written out at once). `only`, if given, lists the
+ * pages that may differ from `previous` (or, without it, the only pages that may not be zero);
+ * the others are taken from it unchecked.
  */
 export function pagesOf(
   bytes: Uint8Array,
   previous: (Uint8Array | null)[] | null,
   only: Iterable<number> | null = null,
+  views = false,
 ): (Uint8Array | null)[] {
   const n = Math.ceil(bytes.length / PAGE);
   const prev = previous && previous.length === n ? previous : null;
-  const out = prev && only ? prev.slice() : new Array<Uint8Array | null>(n);
-  for (const p of prev && only ? only : range(n)) {
+  const out = prev && only ? prev.slice() : new Array<Uint8Array | null>(n).fill(null);
+  for (const p of only ?? range(n)) {
     if (p < 0 || p >= n) continue;
     const page = bytes.subarray(p * PAGE, Math.min(bytes.length, (p + 1) * PAGE));
     const old = prev ? prev[p] : null;
     if (old && old.length === page.length && samePage(page, old)) out[p] = old;
     else if (page.length === PAGE && isZero(page)) out[p] = null;
-    else out[p] = page.slice();
+    else out[p] = views ? page : page.slice();
   }
   return out;
 }
@@ -166,13 +173,16 @@ function* range(n: number): Generator<number> {
   for (let i = 0; i < n; i++) yield i;
 }
 
-/** Copies paged contents back into `into` (zero pages are zeroed). */
-export function unpage(pages: (Uint8Array | null)[], into: Uint8Array): void {
+/**
+ * Copies paged contents back into `into`; zero pages are zeroed unless `fresh` says `into` is
+ * all zero already (a new buffer).
+ */
+export function unpage(pages: (Uint8Array | null)[], into: Uint8Array, fresh = false): void {
   for (let p = 0; p < pages.length; p++) {
     const page = pages[p];
     const at = p * PAGE;
     if (page) into.set(page, at);
-    else into.fill(0, at, Math.min(into.length, at + PAGE));
+    else if (!fresh) into.fill(0, at, Math.min(into.length, at + PAGE));
   }
 }
 

@@ -18,13 +18,16 @@
  * | 0      | 8    | magic "CORESNAP"                                  |
  * | 8      | 4    | format version                                    |
  * | 12     | 4    | flags (0)                                         |
- * | 16     | 4    | payload length in the file                        |
+ * | 16     | 4    | payload length                                    |
  * | 20     | 4    | CRC-32 of the payload                             |
- * | 24     | 4    | payload length inflated                           |
- * | 28     | ...  | payload, raw DEFLATE                              |
+ * | 24     | 4    | number of blocks in the payload                   |
+ * | 28     | ...  | payload: blocks                                   |
  *
- * The inflated payload is a u32 length, that many bytes of JSON (the machine state, the object
- * graph, page tables of every buffer, the host's extra state), then the pages' bytes.
+ * A block is its raw length (u32), its length in the file (u32), its method (u32: 0 stored,
+ * 1 raw DEFLATE) and its bytes. The first block is the index, JSON: the machine state, the
+ * object graph, where each page and buffer is in the data stream, the host's extra state. The
+ * other blocks are the data stream, 1 MiB each: every page and buffer once, at 8-byte aligned
+ * offsets. A block that does not compress (a sample of it is tried first) is stored.
  */
 import { RAM_BASE } from '../cpu/bus';
 import type { StateValue } from '../cpu/device';
@@ -79,20 +82,41 @@ function externals(m: Machine): Map<string, object> {
   return x;
 }
 
+/** How {@link captureSystem} may save work. */
+export interface CaptureOptions {
+  /** An earlier image of the same system: pages that did not change are shared with it. */
+  previous?: SystemImage | null;
+  /**
+   * With `previous`: the only RAM pages that may differ from it. Without it, the allocated
+   * frames are the only RAM that may not be zero (free RAM is kept zero), so only they are
+   * looked at.
+   */
+  changedRam?: Iterable<number> | null;
+  /** With `previous`: the only pages of other big buffers that may differ from it. */
+  changedBuffers?: ReadonlyMap<ArrayBuffer, Iterable<number>> | null;
+  /**
+   * RAM pages as views into the running machine's RAM instead of copies: for an image that is
+   * written out at once, before the machine runs again.
+   */
+  views?: boolean;
+}
+
+/** The RAM pages of the kernel's allocated frames (all other RAM is zero). */
+export function allocatedPages(sys: System): number[] {
+  const pages: number[] = [];
+  for (const [base, f] of sys.kernel.frames) {
+    const first = (base - RAM_BASE) / PAGE;
+    for (let p = first; p < first + f.size / PAGE; p++) pages.push(p);
+  }
+  return pages;
+}
+
 /**
- * Takes an image of `sys` (between two runs). `previous`, an earlier image of the same system,
- * lends it the pages that did not change; `changedRam`, given with it, lists the only RAM pages
- * that may differ from it, and `changedBuffers` the only pages of other big buffers that may
- * (a buffer `previous` did not see is compared in full). Returns an error naming what cannot
- * be saved.
+ * Takes an image of `sys` (between two runs); see {@link CaptureOptions}. Returns an error
+ * naming what cannot be saved.
  */
-export function captureSystem(
-  sys: System,
-  extra: StateValue = null,
-  previous: SystemImage | null = null,
-  changedRam: Iterable<number> | null = null,
-  changedBuffers: ReadonlyMap<ArrayBuffer, Iterable<number>> | null = null,
-): SystemImage | string {
+export function captureSystem(sys: System, extra: StateValue = null, opts: CaptureOptions = {}): SystemImage | string {
+  const previous = opts.previous ?? null;
   const m = sys.machine;
   // The decoded-instruction caches and fast TLBs are not saved (a restored machine starts
   // with them empty). The slow TLB is saved, and which entries it gains next depends on
@@ -112,7 +136,7 @@ export function captureSystem(
       ENGINE_SCHEMA,
       ext,
       previous?.graph ?? null,
-      changedBuffers,
+      opts.changedBuffers ?? null,
     );
   } catch (e) {
     if (e instanceof GraphError) return `cannot snapshot: ${e.message}`;
@@ -122,7 +146,7 @@ export function captureSystem(
   return {
     config: { ...m.config },
     machine: m.saveState(),
-    ram: pagesOf(m.bus.u8, prevRam, prevRam ? changedRam : null),
+    ram: pagesOf(m.bus.u8, prevRam, prevRam ? (opts.changedRam ?? null) : allocatedPages(sys), opts.views),
     rom: m.bus.rom.slice(),
     graph,
     instructions: sys.instructions,
@@ -146,14 +170,19 @@ export function restoreSystem(img: SystemImage): System | string {
     return `snapshot: ${img.ram.length} RAM pages for ${m.bus.ramSize} bytes of RAM`;
   if (img.rom.length !== m.bus.rom.length)
     return `snapshot: boot ROM is ${img.rom.length} bytes, expected ${m.bus.rom.length}`;
-  const err = m.loadState(img.machine);
+  let err: string | null;
+  try {
+    err = m.loadState(img.machine);
+  } catch (e) {
+    err = `damaged machine state (${(e as Error).message})`;
+  }
   if (err) return `snapshot: ${err}`;
   for (let p = 0; p < img.ram.length; p++) {
     const page = img.ram[p];
     if (page !== null && page.length !== PAGE)
       return `snapshot: RAM page ${p} (0x${(RAM_BASE + p * PAGE).toString(16)}) has ${page.length} bytes`;
   }
-  unpage(img.ram, m.bus.u8);
+  unpage(img.ram, m.bus.u8, true); // a new machine's RAM is all zero
   m.bus.rom.set(img.rom);
   let parts: unknown[];
   try {
@@ -181,18 +210,30 @@ export function restoreSystem(img: SystemImage): System | string {
 
 // ------------------------------------------------------------------------------ files --
 
+/** Bytes of the data stream per block: each is deflated, or stored if it would not shrink. */
+const BLOCK = 1 << 20;
+/** Bytes of a block compressed first to see whether the block compresses at all. */
+const SAMPLE = 8192;
+const BLOCK_HEADER = 12;
+const STORED = 0;
+const DEFLATED = 1;
+
 /** Writes an image as a snapshot file (see the module comment for the format). */
 export function encodeSnapshot(img: SystemImage, codec: Codec = FFLATE_CODEC): Uint8Array {
+  // The data stream: every distinct page or buffer once, each at an 8-byte aligned offset
+  // (so that a loaded page can be viewed as words).
   const chunks: Uint8Array[] = [];
-  const chunkIds = new Map<Uint8Array, number>();
-  let total = 0;
+  const where = new Map<Uint8Array, number>();
+  const spans: [number, number][] = [];
+  let size = 0;
   const chunk = (b: Uint8Array): number => {
-    let id = chunkIds.get(b);
+    let id = where.get(b);
     if (id === undefined) {
       id = chunks.length;
       chunks.push(b);
-      chunkIds.set(b, id);
-      total += b.length;
+      where.set(b, id);
+      spans.push([size, b.length]);
+      size += (b.length + 7) & ~7;
     }
     return id;
   };
@@ -200,37 +241,80 @@ export function encodeSnapshot(img: SystemImage, codec: Codec = FFLATE_CODEC): U
   const blobs = img.graph.blobs.map((b) =>
     b.pages ? { size: b.size, pages: pageIds(b.pages) } : { size: b.size, bytes: chunk(b.bytes!) },
   );
-  const head = utf8Encode(
+  const index = utf8Encode(
     JSON.stringify({
       config: img.config,
       machine: img.machine,
       ram: pageIds(img.ram),
       rom: chunk(img.rom),
       graph: { roots: img.graph.roots, records: img.graph.records, blobs },
-      chunkSizes: chunks.map((c) => c.length),
+      chunks: spans,
+      dataSize: size,
       instructions: img.instructions,
       cycles: img.cycles,
       extra: img.extra,
     }),
   );
-  const body = new Uint8Array(4 + head.length + total);
-  new DataView(body.buffer).setUint32(0, head.length, true);
-  body.set(head, 4);
-  let at = 4 + head.length;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.length;
+  const blocks: Uint8Array[] = [];
+  const block = (raw: Uint8Array, tryDeflate: boolean): void => {
+    let method = STORED;
+    let out = raw;
+    if (tryDeflate && raw.length > 0) {
+      // Data that does not compress (random bytes, already compressed data) is stored at
+      // once: deflating it costs as much as the rest together and gains nothing.
+      const probe = raw.length > SAMPLE ? codec.deflate(raw.subarray(0, SAMPLE)).length < SAMPLE * 0.9 : true;
+      if (probe) {
+        const z = codec.deflate(raw);
+        if (z.length < raw.length) {
+          method = DEFLATED;
+          out = z;
+        }
+      }
+    }
+    const b = new Uint8Array(BLOCK_HEADER + out.length);
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, raw.length, true);
+    dv.setUint32(4, out.length, true);
+    dv.setUint32(8, method, true);
+    b.set(out, BLOCK_HEADER);
+    blocks.push(b);
+  };
+  block(index, true);
+  // The data stream in blocks, assembled from the chunks without one big copy of it all.
+  const scratch = new Uint8Array(BLOCK);
+  let fill = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i];
+    const padded = (c.length + 7) & ~7;
+    for (let from = 0; from < padded;) {
+      const n = Math.min(padded - from, BLOCK - fill);
+      const real = Math.max(0, Math.min(n, c.length - from));
+      if (real > 0) scratch.set(c.subarray(from, from + real), fill);
+      if (real < n) scratch.fill(0, fill + real, fill + n);
+      fill += n;
+      from += n;
+      if (fill === BLOCK) {
+        block(scratch, true);
+        fill = 0;
+      }
+    }
   }
-  const payload = codec.deflate(body);
-  const file = new Uint8Array(HEADER + payload.length);
+  if (fill > 0) block(scratch.subarray(0, fill), true);
+  const payloadLength = blocks.reduce((n, b) => n + b.length, 0);
+  const file = new Uint8Array(HEADER + payloadLength);
+  let pos = HEADER;
+  for (const b of blocks) {
+    file.set(b, pos);
+    pos += b.length;
+  }
+  const payload = file.subarray(HEADER);
   for (let i = 0; i < 8; i++) file[i] = SNAPSHOT_MAGIC.charCodeAt(i);
   const dv = new DataView(file.buffer);
   dv.setUint32(8, SNAPSHOT_VERSION, true);
   dv.setUint32(12, 0, true);
-  dv.setUint32(16, payload.length, true);
+  dv.setUint32(16, payloadLength, true);
   dv.setUint32(20, codec.crc32(payload), true);
-  dv.setUint32(24, body.length, true);
-  file.set(payload, HEADER);
+  dv.setUint32(24, blocks.length, true);
   return file;
 }
 
@@ -255,19 +339,79 @@ export function decodeSnapshot(file: Uint8Array, codec: Codec = FFLATE_CODEC): S
   const crc = codec.crc32(payload);
   if (crc !== dv.getUint32(20, true))
     return `snapshot is corrupted: checksum 0x${crc.toString(16).padStart(8, '0')} does not match 0x${dv.getUint32(20, true).toString(16).padStart(8, '0')}`;
-  let body: Uint8Array;
+  const count = dv.getUint32(24, true);
+  // Blocks: the index first, then the data stream.
+  let pos = 0;
+  const next = (into: Uint8Array | null, i: number): Uint8Array | string => {
+    if (pos + BLOCK_HEADER > payload.length) return `snapshot is damaged: block ${i} runs past the end`;
+    const b = new DataView(payload.buffer, payload.byteOffset + pos, BLOCK_HEADER);
+    const raw = b.getUint32(0, true);
+    const stored = b.getUint32(4, true);
+    const method = b.getUint32(8, true);
+    const data = payload.subarray(pos + BLOCK_HEADER, pos + BLOCK_HEADER + stored);
+    if (data.length !== stored) return `snapshot is damaged: block ${i} runs past the end`;
+    pos += BLOCK_HEADER + stored;
+    if (into && into.length !== raw)
+      return `snapshot is damaged: block ${i} holds ${raw} bytes, expected ${into.length}`;
+    if (method === STORED) {
+      if (stored !== raw) return `snapshot is damaged: stored block ${i} is ${stored} bytes, not ${raw}`;
+      if (!into) return data;
+      into.set(data);
+      return into;
+    }
+    if (method !== DEFLATED) return `snapshot is damaged: block ${i} has unknown method ${method}`;
+    let out: Uint8Array;
+    try {
+      out = codec.inflate(data, raw);
+    } catch (e) {
+      return `snapshot is corrupted: cannot inflate block ${i} (${(e as Error).message})`;
+    }
+    if (out.length !== raw) return `snapshot is corrupted: block ${i} inflated to ${out.length} bytes, expected ${raw}`;
+    if (!into) return out;
+    into.set(out);
+    return into;
+  };
+  if (count < 1) return 'snapshot is damaged: it has no index';
+  const indexBytes = next(null, 0);
+  if (typeof indexBytes === 'string') return indexBytes;
+  let j: FileIndex;
   try {
-    body = codec.inflate(payload, dv.getUint32(24, true));
+    j = JSON.parse(utf8Decode(indexBytes)) as FileIndex;
   } catch (e) {
-    return `snapshot is corrupted: cannot inflate (${(e as Error).message})`;
+    return `snapshot is damaged: its index is not readable (${(e as Error).message})`;
   }
-  if (body.length !== dv.getUint32(24, true))
-    return `snapshot is corrupted: inflated to ${body.length} bytes, expected ${dv.getUint32(24, true)}`;
+  if (typeof j !== 'object' || j === null || !Number.isInteger(j.dataSize) || j.dataSize < 0)
+    return 'snapshot is damaged: its index is incomplete';
+  if (j.dataSize > 16 * 1024 * 1024 * 1024) return `snapshot is damaged: ${j.dataSize} bytes of data is too much`;
+  const data = new Uint8Array(j.dataSize);
+  let at = 0;
+  for (let i = 1; i < count; i++) {
+    const n = Math.min(BLOCK, j.dataSize - at);
+    if (n <= 0) return `snapshot is damaged: block ${i} is past the end of the data`;
+    const r = next(data.subarray(at, at + n), i);
+    if (typeof r === 'string') return r;
+    at += n;
+  }
+  if (at !== j.dataSize) return `snapshot is truncated: ${at} of ${j.dataSize} bytes of data`;
+  if (pos !== payload.length) return `snapshot is damaged: ${payload.length - pos} bytes after the last block`;
   try {
-    return parseBody(body);
+    return parseIndex(j, data);
   } catch (e) {
     return `snapshot is damaged: ${(e as Error).message}`;
   }
+}
+
+interface FileIndex {
+  config: MachineConfig;
+  machine: StateValue;
+  ram: number[];
+  rom: number;
+  graph: { roots: number[]; records: EncodedGraph['records']; blobs: FileBlob[] };
+  chunks: [number, number][];
+  dataSize: number;
+  instructions: number;
+  cycles: number;
+  extra: StateValue;
 }
 
 interface FileBlob {
@@ -276,29 +420,14 @@ interface FileBlob {
   pages?: number[];
 }
 
-function parseBody(body: Uint8Array): SystemImage | string {
-  const headLen = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0, true);
-  if (4 + headLen > body.length) return 'snapshot is damaged: its index runs past the end';
-  const j = JSON.parse(utf8Decode(body.subarray(4, 4 + headLen))) as {
-    config: MachineConfig;
-    machine: StateValue;
-    ram: number[];
-    rom: number;
-    graph: { roots: number[]; records: EncodedGraph['records']; blobs: FileBlob[] };
-    chunkSizes: number[];
-    instructions: number;
-    cycles: number;
-    extra: StateValue;
-  };
-  if (!Array.isArray(j.chunkSizes) || !Array.isArray(j.ram) || !j.graph || !Array.isArray(j.graph.blobs))
+function parseIndex(j: FileIndex, data: Uint8Array): SystemImage | string {
+  if (!Array.isArray(j.chunks) || !Array.isArray(j.ram) || !j.graph || !Array.isArray(j.graph.blobs))
     return 'snapshot is damaged: its index is incomplete';
-  const chunks: Uint8Array[] = [];
-  let at = 4 + headLen;
-  for (const n of j.chunkSizes) {
-    if (!Number.isInteger(n) || n < 0 || at + n > body.length) return 'snapshot is damaged: a page runs past the end';
-    chunks.push(body.subarray(at, at + n));
-    at += n;
-  }
+  const chunks: Uint8Array[] = j.chunks.map(([off, n], i) => {
+    if (!Number.isInteger(off) || !Number.isInteger(n) || off < 0 || n < 0 || off + n > data.length)
+      throw new Error(`data ${i} runs past the end`);
+    return data.subarray(off, off + n);
+  });
   const get = (id: number, what: string): Uint8Array => {
     const c = chunks[id];
     if (!c) throw new Error(`${what} refers to missing data ${id}`);

@@ -63,5 +63,10 @@ export const useConsole = defineStore('console', () => {
     lines.value = [];
   }
 
-  return { lines, history, append, execute, clear };
+  /** A line from the workbench itself ("saved snapshot …", "went to 1.2 ms …"). */
+  function note(text: string): void {
+    push([{ kind: 'out', label: '', text: `— ${text} —`, time: 0 }]);
+  }
+
+  return { lines, history, append, execute, clear, note };
 });

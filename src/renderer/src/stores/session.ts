@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
-import type { Command, EngineEvent, EventOf, Stats } from '../../../engine/protocol';
+import type { Command, CommandResult, EngineEvent, EventOf, Stats } from '../../../engine/protocol';
 import { CommandFailed, EngineConnection } from '../connection';
 import { useBreakpoints } from './breakpoints';
 import { useConsole } from './console';
@@ -16,6 +16,11 @@ import { useTrace } from './trace';
 import { useMemory } from './memory';
 
 export type ConnectionState = 'connecting' | 'ready' | 'lost';
+
+/** Virtual time for people: "12.345 ms", "1.234567 s". */
+export function formatUs(us: number): string {
+  return us >= 1e6 ? `${(us / 1e6).toFixed(6)} s` : `${(us / 1e3).toFixed(3)} ms`;
+}
 
 export interface ShownError {
   id: number;
@@ -37,6 +42,8 @@ export const useSession = defineStore('session', () => {
   const scenarioPath = ref<string | null>(null);
   /** Long work under way (loading a scenario), shown as progress; null when idle. */
   const busy = ref<string | null>(null);
+  /** What reverse execution can reach (refreshed at every stop). */
+  const timeline = ref<CommandResult<'history'> | null>(null);
   let errorId = 0;
 
   function report(e: unknown): void {
@@ -68,6 +75,9 @@ export const useSession = defineStore('session', () => {
       case 'stopped':
         running.value = false;
         lastStop.value = e;
+        void call({ kind: 'history' })
+          .then((h) => (timeline.value = h))
+          .catch(() => {});
         void useThreads().onStopped(e);
         void useBreakpoints().refresh();
         void useTopology().readDeadlocks();
@@ -86,6 +96,15 @@ export const useSession = defineStore('session', () => {
         history.value = [...history.value.slice(-299), { t: s.virtualTimeUs, mips: s.mips, loads }];
         break;
       }
+      case 'travelled':
+        // Another moment: what the views hold from after it did not happen (any more).
+        useTrace().truncate(e.traceCount);
+        useConsole().note(`went to ${formatUs(e.timeUs)} of virtual time`);
+        void useMemory()
+          .refresh()
+          .catch(() => {});
+        void refreshTopology().catch(() => {});
+        break;
       case 'error':
         report(`engine: ${e.message}`);
         break;
@@ -157,6 +176,70 @@ export const useSession = defineStore('session', () => {
     }
   }
 
+  async function refreshTopology(): Promise<void> {
+    useTopology().set(await call({ kind: 'topology' }));
+  }
+
+  /** Runs reverse-execution work, showing it as progress. */
+  async function travelling(what: string, cmd: Command): Promise<void> {
+    if (running.value) await pause();
+    busy.value = what;
+    try {
+      await call(cmd);
+    } catch {
+      // shown by call
+    } finally {
+      busy.value = null;
+    }
+  }
+
+  /** Steps the selected thread back one instruction. */
+  async function reverseStep(): Promise<void> {
+    const thread = useThreads().selected;
+    if (thread === null) return report('select a thread to step back');
+    await travelling('stepping back…', { kind: 'reverseStep', thread });
+  }
+
+  const reverseContinue = () => travelling('going back to the previous breakpoint…', { kind: 'reverseContinue' });
+
+  /** Moves the whole system to virtual time `us` (a moment of the recorded history). */
+  const travelTo = (us: number) => travelling(`going to ${formatUs(us)}…`, { kind: 'travel', timeUs: us });
+
+  async function saveSnapshot(path: string): Promise<void> {
+    if (running.value) await pause();
+    busy.value = `saving ${path}…`;
+    try {
+      const r = await call({ kind: 'snapshotSave', path });
+      useConsole().note(`saved snapshot ${r.path} (${(r.bytes / 1048576).toFixed(1)} MiB)`);
+    } catch {
+      // shown by call
+    } finally {
+      busy.value = null;
+    }
+  }
+
+  async function loadSnapshot(path: string): Promise<void> {
+    busy.value = `loading ${path}…`;
+    try {
+      if (running.value) await pause();
+      const r = await call({ kind: 'snapshotLoad', path });
+      scenario.value = r.name;
+      history.value = [];
+      useConsole().clear();
+      useTrace().reset();
+      // The trace up to the snapshot's moment, as the restored system has it.
+      await useTrace().fetchAll();
+      useMemory().reset();
+      useConsole().note(`loaded snapshot ${path}`);
+      await refresh();
+      timeline.value = await call({ kind: 'history' });
+    } catch {
+      // shown by call
+    } finally {
+      busy.value = null;
+    }
+  }
+
   const run = () => call({ kind: 'run' }).catch(() => {});
   const pause = () => call({ kind: 'pause' }).catch(() => {});
 
@@ -206,6 +289,12 @@ export const useSession = defineStore('session', () => {
     scenario,
     scenarioPath,
     busy,
+    timeline,
+    reverseStep,
+    reverseContinue,
+    travelTo,
+    saveSnapshot,
+    loadSnapshot,
     report,
     dismiss,
     call,

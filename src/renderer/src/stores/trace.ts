@@ -53,6 +53,31 @@ export const useTrace = defineStore('trace', () => {
     version.value = -1;
   }
 
+  /** The system went back in time: events from sequence number `count` on did not happen. */
+  function truncate(count: number): void {
+    model.value = markRaw(model.value.truncated(count));
+    if (selection.value && selection.value.seq >= count) selection.value = null;
+    engineCount = count;
+    version.value = model.value.version;
+  }
+  /** The engine's trace event count at the last travel. */
+  let engineCount = 0;
+
+  /**
+   * Reads the engine's trace up to the count the last travel reported (after a snapshot load):
+   * the newest `limit` events.
+   */
+  async function fetchAll(limit = 262_144): Promise<void> {
+    const count = engineCount;
+    for (let seq = Math.max(0, count - limit); seq < count;) {
+      const page = await session.call({ kind: 'traceSince', seq, max: 65_536 });
+      model.value.append(page.events);
+      if (page.next <= seq) break;
+      seq = page.next;
+    }
+    version.value = model.value.version;
+  }
+
   async function exportPerfetto(): Promise<void> {
     const r = await session.call({ kind: 'traceExport' });
     exports.set(r.token, []);
@@ -69,5 +94,15 @@ export const useTrace = defineStore('trace', () => {
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
-  return { model, version, selection, exporting, reset, exportPerfetto, lastDownload: () => lastDownload };
+  return {
+    model,
+    version,
+    selection,
+    exporting,
+    reset,
+    truncate,
+    fetchAll,
+    exportPerfetto,
+    lastDownload: () => lastDownload,
+  };
 });

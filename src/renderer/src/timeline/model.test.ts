@@ -534,3 +534,27 @@ describe('formatTicks and formatTime', () => {
     expect(formatTicks(12_345_678)).toBe('1.235 s');
   });
 });
+
+describe('TimelineModel: going back in time', () => {
+  it('truncated(n) keeps exactly the events before sequence number n, slices recomputed', () => {
+    const s = new Stream()
+      .add(0, 'schedule-in', 1, 0)
+      .add(100, 'schedule-out', 1, 0)
+      .add(100, 'schedule-in', 2, 0)
+      .add(300, 'schedule-out', 2, 0)
+      .add(400, 'schedule-in', 1, 0);
+    const m = model(s);
+    const back = m.truncated(3);
+    expect(back.size).toBe(3);
+    expect(back.endTime).toBe(100);
+    expect(spansOf(back, 'thread1')).toEqual([{ start: 0, end: 100, thread: 1 }]);
+    // Thread 2's slice has begun and not ended: it stays open to the end of the trace.
+    expect(back.eventAt(2)).toMatchObject({ seq: 2, kind: 'schedule-in', thread: 2 });
+    // New events continue the sequence where it was cut.
+    back.append([{ seq: 3, time: 150, cpu: 0, thread: 2, pd: 10, kind: 'schedule-out', a: 0, b: 0 }]);
+    expect(spansOf(back, 'thread2')).toEqual([{ start: 100, end: 150, thread: 2 }]);
+    expect(back.lost).toBe(0);
+    // The original is unchanged.
+    expect(m.size).toBe(5);
+  });
+});

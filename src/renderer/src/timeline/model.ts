@@ -847,6 +847,24 @@ export class TimelineModel {
 
   // -------------------------------------------------------------- events --
 
+  /**
+   * A model of the events with sequence numbers below `count` (the system went back in time:
+   * later events did not happen any more). Names carry over.
+   */
+  truncated(count: number): TimelineModel {
+    const m = new TimelineModel();
+    m.setNames(this.names);
+    const batch: TraceEventInfo[] = [];
+    for (let i = 0; i < this.n; i++) {
+      const e = this.eventAt(i);
+      if (e.seq >= count) break;
+      batch.push({ seq: e.seq, time: e.time, cpu: e.cpu, thread: e.thread, pd: e.pd, kind: e.kind, a: e.a, b: e.b });
+      if (batch.length === 65536) m.append(batch.splice(0));
+    }
+    m.append(batch);
+    return m;
+  }
+
   /** The event at store index `i` (0..size-1). */
   eventAt(i: number): TimelineEvent {
     return {
