@@ -114,7 +114,7 @@ export function reverseStepLatency(file: string, cycles: number, thread: string)
   const worst = Math.max(...times);
   return [
     {
-      what: `reverse step, median of ${times.length} (snapshot every ${DEFAULT_INTERVAL_CYCLES / 1e6}M cycles)`,
+      what: `reverse step, median of ${times.length} (snapshot every ${DEFAULT_INTERVAL_CYCLES / 1e6}M cycles executed)`,
       value: `${med.toFixed(0)} ms`,
       floor: '≤ 500 ms',
       ok: med <= 500,

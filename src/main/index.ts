@@ -41,22 +41,27 @@ function scenarioFromArgs(argv: readonly string[]): string | null {
   return file && existsSync(file) ? resolve(file) : null;
 }
 
-const engine = new EngineSupervisor({
-  fork: (): EngineChild => {
-    const child = utilityProcess.fork(join(__dirname, 'engine.js'), [], {
-      serviceName: 'Corescope engine',
-      stdio: 'pipe',
-    });
-    return {
-      postMessage: (message, transfer) => child.postMessage(message, transfer as Electron.MessagePortMain[]),
-      onExit: (cb) => child.on('exit', cb),
-      onStderr: (cb) => child.stderr?.on('data', (d: Buffer) => cb(d.toString())),
-      kill: () => void child.kill(),
-    };
-  },
-  channel: () => new MessageChannelMain(),
-  onDied: (why) => win?.webContents.send(IPC.engineDied, why),
-});
+/** An engine process; machine 2 is a second engine (another ECU to migrate components to). */
+const supervisor = (machine: 1 | 2): EngineSupervisor =>
+  new EngineSupervisor({
+    fork: (): EngineChild => {
+      const child = utilityProcess.fork(join(__dirname, 'engine.js'), [], {
+        serviceName: machine === 1 ? 'Corescope engine' : 'Corescope engine (machine 2)',
+        stdio: 'pipe',
+      });
+      return {
+        postMessage: (message, transfer) => child.postMessage(message, transfer as Electron.MessagePortMain[]),
+        onExit: (cb) => child.on('exit', cb),
+        onStderr: (cb) => child.stderr?.on('data', (d: Buffer) => cb(d.toString())),
+        kill: () => void child.kill(),
+      };
+    },
+    channel: () => new MessageChannelMain(),
+    onDied: (why) => win?.webContents.send(IPC.engineDied, why, machine),
+  });
+const engine = supervisor(1);
+/** Started when the window first asks for machine 2. */
+let engine2: EngineSupervisor | null = null;
 
 function send(action: MenuAction): void {
   win?.webContents.send(IPC.menu, action);
@@ -109,11 +114,19 @@ function handle(channel: string, fn: (e: IpcMainInvokeEvent, ...args: unknown[])
 }
 
 function registerIpc(): void {
-  handle(IPC.connectEngine, (e) => {
-    const port = engine.connect();
-    e.sender.postMessage(IPC.enginePort, null, [port as Electron.MessagePortMain]);
+  handle(IPC.connectEngine, (e, machine) => {
+    let sup = engine;
+    if (machine === 2) {
+      if (!engine2) {
+        engine2 = supervisor(2);
+        engine2.start();
+      }
+      sup = engine2;
+    }
+    const port = sup.connect();
+    e.sender.postMessage(IPC.enginePort, machine === 2 ? 2 : 1, [port as Electron.MessagePortMain]);
   });
-  handle(IPC.restartEngine, () => engine.restart());
+  handle(IPC.restartEngine, (_e, machine) => (machine === 2 ? engine2?.restart() : engine.restart()));
   handle(IPC.initialScenario, () => {
     const path = initial;
     initial = null;
@@ -210,4 +223,7 @@ void app.whenReady().then(() => {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
-app.on('will-quit', () => engine.stop());
+app.on('will-quit', () => {
+  engine.stop();
+  engine2?.stop();
+});

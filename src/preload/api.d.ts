@@ -30,13 +30,14 @@ export type MenuAction =
 export interface CorescopeApi {
   versions: { electron: string; chrome: string; node: string };
   /**
-   * Asks for a connection to the engine process (starting it if it is not running). The port
-   * arrives as a window message `{ corescope: 'engine-port' }` with the port in `ports[0]`
-   * (a MessagePort cannot cross the context bridge as a return value).
+   * Asks for a connection to the engine process (starting it if it is not running); machine 2
+   * is a second engine process, another machine to migrate components to. The port arrives as
+   * a window message `{ corescope: 'engine-port', machine }` with the port in `ports[0]` (a
+   * MessagePort cannot cross the context bridge as a return value).
    */
-  connectEngine(): Promise<void>;
+  connectEngine(machine?: 1 | 2): Promise<void>;
   /** Ends the engine process if it runs and starts a new one; then connect again. */
-  restartEngine(): Promise<void>;
+  restartEngine(machine?: 1 | 2): Promise<void>;
   /** The scenario to load at start (the command line's, else the demo), once; then null. */
   initialScenario(): Promise<string | null>;
   /** Shows the open dialog; resolves with the chosen scenario's path, or null. */
@@ -53,8 +54,8 @@ export interface CorescopeApi {
   onMenu(listener: (action: MenuAction) => void): void;
   /** A scenario picked from the menu (Open Recent, the dialog, a file given to a second launch). */
   onOpenScenario(listener: (path: string) => void): void;
-  /** The engine process died; the window stays and offers a restart. */
-  onEngineDied(listener: (why: string) => void): void;
+  /** An engine process died; the window stays and offers a restart. */
+  onEngineDied(listener: (why: string, machine: 1 | 2) => void): void;
 }
 
 declare global {

@@ -8,9 +8,9 @@ import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { CorescopeApi, MenuAction } from './api';
 import { ENGINE_PORT_MESSAGE, IPC } from './channels';
 
-ipcRenderer.on(IPC.enginePort, (e) => {
+ipcRenderer.on(IPC.enginePort, (e, machine: number) => {
   window.postMessage(
-    { corescope: ENGINE_PORT_MESSAGE },
+    { corescope: ENGINE_PORT_MESSAGE, machine: machine === 2 ? 2 : 1 },
     window.location.origin === 'null' ? '*' : window.location.origin,
     [...e.ports],
   );
@@ -22,8 +22,8 @@ const api: CorescopeApi = {
     chrome: process.versions.chrome ?? '',
     node: process.versions.node ?? '',
   },
-  connectEngine: () => ipcRenderer.invoke(IPC.connectEngine),
-  restartEngine: () => ipcRenderer.invoke(IPC.restartEngine),
+  connectEngine: (machine = 1) => ipcRenderer.invoke(IPC.connectEngine, machine),
+  restartEngine: (machine = 1) => ipcRenderer.invoke(IPC.restartEngine, machine),
   initialScenario: () => ipcRenderer.invoke(IPC.initialScenario),
   chooseScenario: () => ipcRenderer.invoke(IPC.chooseScenario),
   chooseSnapshot: (mode, name) => ipcRenderer.invoke(IPC.chooseSnapshot, mode, name),
@@ -31,7 +31,8 @@ const api: CorescopeApi = {
   pathForFile: (file) => webUtils.getPathForFile(file),
   onMenu: (listener) => void ipcRenderer.on(IPC.menu, (_e, action: MenuAction) => listener(action)),
   onOpenScenario: (listener) => void ipcRenderer.on(IPC.openScenario, (_e, path: string) => listener(path)),
-  onEngineDied: (listener) => void ipcRenderer.on(IPC.engineDied, (_e, why: string) => listener(why)),
+  onEngineDied: (listener) =>
+    void ipcRenderer.on(IPC.engineDied, (_e, why: string, machine?: number) => listener(why, machine === 2 ? 2 : 1)),
 };
 
 contextBridge.exposeInMainWorld('corescope', api);

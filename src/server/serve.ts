@@ -5,6 +5,8 @@
  *
  *   GET  /               the renderer (out/renderer), with a strict CSP header
  *   GET  /engine.json    {"url": "ws://127.0.0.1:N"} of the engine process, or {"error": ...}
+ *        ?machine=2      the same for a second engine process (another machine to migrate
+ *                        components to), started on the first such request with no scenario
  *   POST /engine/restart starts a new engine process (the old one is ended) and answers as above
  *   GET  /scenarios.json {"current": path|null, "bundled": [{name, path}]} for the Open menu
  *
@@ -114,6 +116,21 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
     }
   };
 
+  /** Machine 2: a second engine process, started when the page first asks for it. */
+  let engine2: { child: ChildProcess; url: string } | { error: string } | null = null;
+  const machine2 = async (): Promise<{ url: string } | { error: string }> => {
+    if (engine2 === null || !('child' in engine2)) {
+      engine2 = await startEngine(origin, null, (l) => log(`machine 2: ${l}`));
+      if ('child' in engine2) {
+        const mine = engine2;
+        mine.child.once('exit', (code, signal) => {
+          if (engine2 === mine) engine2 = { error: `machine 2's engine ended (${signal ?? `exit code ${code}`})` };
+        });
+      }
+    }
+    return 'url' in engine2 ? { url: engine2.url } : engine2;
+  };
+
   const server = createServer((req, res) => void handle(req, res));
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -129,8 +146,10 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
     // Requests must come from our own page (DNS rebinding: check Host).
     if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`)
       return send(403, 'text/plain', 'Host not allowed');
-    if (url.pathname === '/engine.json' && req.method === 'GET')
+    if (url.pathname === '/engine.json' && req.method === 'GET') {
+      if (url.searchParams.get('machine') === '2') return send(200, MIME['.json'], JSON.stringify(await machine2()));
       return send(200, MIME['.json'], JSON.stringify('url' in engine ? { url: engine.url } : engine));
+    }
     if (url.pathname === '/scenarios.json' && req.method === 'GET')
       return send(200, MIME['.json'], JSON.stringify({ current: scenario, bundled: bundledScenarios() }));
     if (url.pathname === '/engine/restart' && req.method === 'POST') {
@@ -162,6 +181,7 @@ export async function startBrowserHost(opts: BrowserHostOptions = {}): Promise<B
     close: () =>
       new Promise<void>((done) => {
         if ('child' in engine) engine.child.kill();
+        if (engine2 && 'child' in engine2) engine2.child.kill();
         server.close(() => done());
         server.closeAllConnections();
       }),

@@ -118,8 +118,9 @@ describe('debugger: breakpoints', () => {
     dbg.setBreakpoint({ pd: pd.id, symbol: 'log' });
     let stops = 0;
     dbg.resume();
-    while (sys.machine.cycles < 350_000_000 || sys.machine.inRound) {
-      const s = dbg.run(Math.max(1, 350_000_000 - sys.machine.cycles));
+    // Runs end at exact moments (positions), also after a stop in the middle of a round.
+    while (sys.machine.position < 350_000_000) {
+      const s = dbg.run(350_000_000 - sys.machine.position);
       if (s) {
         stops++;
         dbg.resume();

@@ -453,6 +453,9 @@ describe('snapshots and reverse execution', () => {
 
   it('reverse step, reverse continue and travel over the protocol', async () => {
     const { host, c, pd, ep } = await counterHost();
+    // The counter mostly sleeps (a few thousand instructions a second): a snapshot every 1000
+    // executed cycles gives several.
+    await c.call({ kind: 'recording', intervalCycles: 1000 });
     const bp = await c.call({ kind: 'breakpointSet', pd, symbol: 'timer_msleep' });
     const hits: { position: number; pc: number }[] = [];
     for (let i = 0; i < 3; i++) {

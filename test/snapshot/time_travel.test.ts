@@ -40,7 +40,7 @@ describe('time travel', () => {
   for (const cpus of [1, 2]) {
     it(`goto any recorded moment gives that moment's state (demo, ${cpus} CPU)`, () => {
       const sys = bootScenario('demo', { cpus });
-      const tt = new TimeTravel(debuggerFor, { intervalCycles: 400_000 });
+      const tt = new TimeTravel(debuggerFor, { intervalCycles: 10_000 });
       const marks: [number, string][] = [];
       record(tt, sys, 3_000_000, 70_000, marks);
       expect(tt.snapshots.length).toBeGreaterThan(3);
@@ -138,7 +138,7 @@ describe('time travel', () => {
 
   it('keeps within its memory budget by dropping the oldest snapshots', () => {
     const sys = bootScenario('demo');
-    const tt = new TimeTravel(debuggerFor, { intervalCycles: 100_000, budgetBytes: 3 * 1024 * 1024 });
+    const tt = new TimeTravel(debuggerFor, { intervalCycles: 5_000, budgetBytes: 3 * 1024 * 1024 });
     record(tt, sys, 4_000_000, 100_000);
     expect(tt.bytes).toBeLessThanOrEqual(3 * 1024 * 1024 + 2 * 1024 * 1024);
     expect(tt.earliest).toBeGreaterThan(0);

@@ -402,30 +402,31 @@ export class Machine implements HartHost, StoreObserver {
    */
   run(maxCycles: number): StopReason {
     const q = this.config.quantum;
+    const n = this.harts.length;
     this.breakRequested = false;
     if (this.position >= this.stopAt) return 'break';
-    // Finish a round that a break interrupted (it counts towards this run's cycles).
-    const end = this.roundCycle + maxCycles;
+    // The run ends when every hart has spent `maxCycles` (on average): at a moment, like a
+    // stop, in the middle of a round if it falls there. Rounds are never cut short: that would
+    // move every later round's boundaries, and so the interleaving of harts and the moment
+    // inputs arrive, making the execution depend on how it was sliced into runs.
+    this.budgetAt = this.position + maxCycles * n;
+    // Finish a round that a break or the last budget interrupted.
     if (this.partial !== null) {
       const r = this.runRound();
       if (r !== null) return r;
     }
-    while (this.roundCycle < end) {
+    while (this.position < this.budgetAt) {
       if (this.allHalted()) return 'halted';
       this.deliverInputs();
-      const round = Math.min(q, end - this.roundCycle);
       // Fast-forward when every live hart waits: nothing changes until a timer or input.
       if (this.harts.every((h) => h.stopped || (h.waiting && (h.mip() & h.mie) === 0))) {
         let next = Infinity;
         for (const h of this.harts) if (!h.stopped) next = Math.min(next, this.cyclesToTimer(h));
         if (this.inputs.length) next = Math.min(next, this.inputs[0].cycle - this.roundCycle);
         if (!Number.isFinite(next)) return 'idle';
-        let skip = Math.max(0, Math.min(Math.ceil(next / q) * q - q, end - this.roundCycle - round));
-        if (this.stopAt !== Infinity) {
-          // Skip whole rounds only up to the one that holds the moment to stop at.
-          const rounds = Math.floor((this.stopAt - this.position) / (q * this.harts.length));
-          skip = Math.min(skip, Math.max(0, rounds) * q);
-        }
+        // Whole rounds, up to the one that holds the end of the run (or the moment to stop).
+        const rounds = Math.floor((Math.min(this.stopAt, this.budgetAt) - this.position) / (q * n));
+        const skip = Math.max(0, Math.min(Math.ceil(next / q) * q - q, rounds * q));
         if (skip > 0) {
           for (const h of this.harts) {
             h.cycle += skip;
@@ -435,28 +436,35 @@ export class Machine implements HartHost, StoreObserver {
           continue;
         }
       }
-      this.partial = { round, hart: 0, left: round };
+      this.partial = { round: q, hart: 0, left: q };
       const r = this.runRound();
       if (r !== null) return r;
     }
     return this.allHalted() ? 'halted' : 'budget';
   }
 
-  /** Runs the harts through the rest of `partial`. Returns 'break' or 'halted' if it ended early. */
+  /** The position at which the current run's budget ends. */
+  private budgetAt = Infinity;
+
+  /**
+   * Runs the harts through the rest of `partial`. Returns 'break' or 'halted' if it ended
+   * early, 'budget' at the end of the run's budget (the round goes on in the next run).
+   */
   private runRound(): StopReason | null {
     const p = this.partial!;
     for (; p.hart < this.harts.length; p.hart++, p.left = p.round) {
       const h = this.harts[p.hart];
       this.current = h;
-      // The other harts' share of `position` (they do not move during this hart's turn).
-      const others = this.stopAt === Infinity ? 0 : this.position - h.cycle;
+      // Where this hart must stop, in its own cycles: the other harts do not move meanwhile.
+      const limit = Math.min(this.stopAt, this.budgetAt);
+      const until = limit === Infinity ? Infinity : limit - (this.position - h.cycle);
       while (p.left > 0 && !h.stopped) {
-        if (this.stopAt !== Infinity && others + h.cycle >= this.stopAt) return 'break';
+        if (h.cycle >= until) return this.position >= this.stopAt ? 'break' : 'budget';
         this.updateTimer(h);
         const toTimer = this.cyclesToTimer(h);
         let slice = toTimer > 0 && toTimer < p.left ? toTimer : p.left;
         if (h.runLimit < slice) slice = h.runLimit;
-        if (this.stopAt !== Infinity && this.stopAt - others - h.cycle < slice) slice = this.stopAt - others - h.cycle;
+        if (until - h.cycle < slice) slice = until - h.cycle;
         const before = h.idleCycles;
         this.sliceObserver?.before(h);
         const used = h.run(slice);

@@ -34,7 +34,10 @@ export type RecordedInput =
   | { at: number; kind: 'hold'; thread: number; paused: boolean };
 
 export interface TimeTravelOptions {
-  /** Cycles of virtual time between automatic snapshots. */
+  /**
+   * Cycles executed (by all harts; idle time does not count) between automatic snapshots: a
+   * replay's cost is the work it redoes, and an idle system skips its idle time for free.
+   */
   intervalCycles?: number;
   /** Bytes the snapshots may take together (estimated: their own pages and objects). */
   budgetBytes?: number;
@@ -50,6 +53,8 @@ interface Checkpoint {
   inputs: number;
   /** The trace's event count then. */
   traceCount: number;
+  /** Cycles the machine had executed then (not idle). */
+  work: number;
   bytes: number;
 }
 
@@ -85,10 +90,9 @@ export class TimeTravel {
   readonly budgetBytes: number;
   private checkpoints: Checkpoint[] = [];
   private inputs: RecordedInput[] = [];
+  /** The machine's executed cycles at which the next snapshot is due. */
   private nextAt = 0;
   private readonly writtenPages = new Set<number>();
-  /** Harts of the recorded machine (the interval is per hart: positions count every hart). */
-  private harts = 1;
 
   constructor(
     private readonly makeDebugger: DebuggerFactory,
@@ -124,7 +128,7 @@ export class TimeTravel {
   checkpoint(sys: System, force = false): string | null {
     const at = sys.machine.position;
     const last = this.checkpoints[this.checkpoints.length - 1];
-    if (!force && at < this.nextAt) return null;
+    if (!force && sys.machine.executed < this.nextAt) return null;
     if (last && last.at === at) return null;
     const img = captureSystem(sys, null, {
       previous: last?.img ?? null,
@@ -137,10 +141,10 @@ export class TimeTravel {
       img,
       inputs: this.inputs.length,
       traceCount: sys.kernel.trace.count,
+      work: sys.machine.executed,
       bytes: ownBytes(img, last?.img ?? null),
     });
-    this.harts = sys.machine.harts.length;
-    this.nextAt = at + this.intervalCycles * this.harts;
+    this.nextAt = sys.machine.executed + this.intervalCycles;
     // The oldest go first; the newest always stays.
     while (this.checkpoints.length > 1 && this.bytes > this.budgetBytes) {
       this.checkpoints.shift();
@@ -297,7 +301,7 @@ export class TimeTravel {
     this.checkpoints = this.checkpoints.filter((c) => c.at <= x);
     const keep = this.inputs.findIndex((inp, i) => inp.at > x && i >= (this.checkpoints.at(-1)?.inputs ?? 0));
     if (keep >= 0) this.inputs = this.inputs.slice(0, keep);
-    this.nextAt = (this.checkpoints.at(-1)?.at ?? 0) + this.intervalCycles * this.harts;
+    this.nextAt = (this.checkpoints.at(-1)?.work ?? 0) + this.intervalCycles;
   }
 
   /** Restores `cp` with a debugger holding `dbgState`'s breakpoints (not stopped anywhere). */

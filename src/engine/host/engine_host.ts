@@ -20,7 +20,8 @@
  * The host runs in Node (the browser host's child process, Electron's utility process);
  * scenario files are read through the functions in the options, defaulting to the CLI's.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadScenario, readGuestSource, scenarioFromText, type Scenario } from '../../cli/scenario_files';
 import { disassembleRange } from '../cpu/disasm';
 import { ABI_NAMES } from '../cpu/registers';
@@ -37,7 +38,7 @@ import { TimeTravel, type Moment, type RecordedInput } from '../debug/time_trave
 import { captureSystem, restoreSystem } from '../snapshot/system_image';
 import { utf8Decode, utf8Encode } from '../cpu/elf';
 import type { StateValue } from '../cpu/device';
-import { loadSnapshotFile, NODE_CODEC, saveSnapshotFile, writeFileAtomic } from './snapshot_file';
+import { loadSnapshotFile, NODE_CODEC, saveSnapshotFileAsync, writeFileAtomic } from './snapshot_file';
 import { checkpointComponent } from '../core/runtime/checkpoint';
 import { decodeCheckpoint, encodeCheckpoint } from '../core/runtime/checkpoint_format';
 import { restoreComponent } from '../core/runtime/restore';
@@ -169,6 +170,16 @@ interface Session {
   config: string;
   /** Snapshots and recorded inputs for reverse execution. */
   travel: TimeTravel;
+}
+
+/** Makes the directory a file is to be written in; null, or why not. */
+function makeParent(path: string): string | null {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    return null;
+  } catch (e) {
+    return `cannot make the directory of ${path}: ${(e as Error).message}`;
+  }
 }
 
 /** A recorded input without its position (the host adds the current one). */
@@ -650,13 +661,13 @@ export class EngineHost {
     s.travel.record({ ...input, at: s.sys.machine.position } as RecordedInput);
   }
 
-  private snapshotSave(s: Session, path: string): CommandResult<'snapshotSave'> {
+  private async snapshotSave(s: Session, path: string): Promise<CommandResult<'snapshotSave'>> {
     this.stopped(s, 'saving a snapshot');
     const extra: SnapshotExtra = { name: s.name, file: s.file, config: s.config, debugger: s.dbg.saveState() };
     // Written out at once: the RAM pages need not be copied first.
     const img = captureSystem(s.sys, extra as unknown as StateValue, { views: true });
     if (typeof img === 'string') return fail('failed', img);
-    const err = saveSnapshotFile(path, img);
+    const err = makeParent(path) ?? (await saveSnapshotFileAsync(path, img));
     if (err) return fail('failed', err, 'cmd.path');
     return { path, bytes: statSync(path).size };
   }
@@ -931,7 +942,7 @@ export class EngineHost {
         const cp = checkpointComponent(s.sys, cmd.label);
         if (typeof cp === 'string') return fail('invalid', cp, 'cmd.label');
         const bytes = encodeCheckpoint(cp, NODE_CODEC);
-        const err = writeFileAtomic(cmd.path, bytes);
+        const err = makeParent(cmd.path) ?? writeFileAtomic(cmd.path, bytes);
         if (err) return fail('failed', err, 'cmd.path');
         return { path: cmd.path, bytes: bytes.length, name: cp.name, instructions: s.sys.instructions };
       }

@@ -13,13 +13,15 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { crc32, deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Codec } from '../snapshot/codec';
-import { decodeSnapshot, encodeSnapshot, type SystemImage } from '../snapshot/system_image';
+import { decodeSnapshot, encodeSnapshot, encodeSnapshotAsync, type SystemImage } from '../snapshot/system_image';
 
 /** Node's zlib: raw DEFLATE at level 1 (as fast as it gets, like the engine's default). */
 export const NODE_CODEC: Codec = {
   deflate: (data) => deflateRawSync(data, { level: 1 }),
+  deflateAsync: (data) =>
+    new Promise((resolve, reject) => deflateRaw(data, { level: 1 }, (err, out) => (err ? reject(err) : resolve(out)))),
   inflate: (data, size) => {
     // More output than promised stops the inflater; less is caught by the caller.
     try {
@@ -114,6 +116,25 @@ export function saveSnapshotFile(path: string, img: SystemImage, codec: Codec = 
   let bytes: Uint8Array;
   try {
     bytes = encodeSnapshot(img, codec);
+  } catch (e) {
+    return `cannot save snapshot ${path}: ${(e as Error).message}`;
+  }
+  return writeFileAtomic(path, bytes);
+}
+
+/**
+ * {@link saveSnapshotFile} with the blocks deflated in parallel on zlib's thread pool. The
+ * image is read (and its RAM views copied) before the first await, so the machine may run on
+ * as soon as this returns its promise.
+ */
+export async function saveSnapshotFileAsync(
+  path: string,
+  img: SystemImage,
+  codec: Codec = NODE_CODEC,
+): Promise<string | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await encodeSnapshotAsync(img, codec);
   } catch (e) {
     return `cannot save snapshot ${path}: ${(e as Error).message}`;
   }

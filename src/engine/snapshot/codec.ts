@@ -8,6 +8,8 @@ import { deflateSync, inflateSync } from 'fflate';
 
 export interface Codec {
   deflate(data: Uint8Array): Uint8Array;
+  /** The same, off the calling thread where the host can (several at once run in parallel). */
+  deflateAsync?(data: Uint8Array): Promise<Uint8Array>;
   /** `size` is the inflated length the file promises; more or less is an error. */
   inflate(data: Uint8Array, size: number): Uint8Array;
   crc32(data: Uint8Array): number;

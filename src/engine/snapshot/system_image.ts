@@ -218,10 +218,12 @@ const BLOCK_HEADER = 12;
 const STORED = 0;
 const DEFLATED = 1;
 
-/** Writes an image as a snapshot file (see the module comment for the format). */
-export function encodeSnapshot(img: SystemImage, codec: Codec = FFLATE_CODEC): Uint8Array {
-  // The data stream: every distinct page or buffer once, each at an 8-byte aligned offset
-  // (so that a loaded page can be viewed as words).
+/**
+ * The raw blocks of a snapshot file: the index, then the data stream in 1 MiB pieces (every
+ * distinct page or buffer once, each at an 8-byte aligned offset, so that a loaded page can be
+ * viewed as words).
+ */
+function rawBlocks(img: SystemImage): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   const where = new Map<Uint8Array, number>();
   const spans: [number, number][] = [];
@@ -255,51 +257,53 @@ export function encodeSnapshot(img: SystemImage, codec: Codec = FFLATE_CODEC): U
       extra: img.extra,
     }),
   );
-  const blocks: Uint8Array[] = [];
-  const block = (raw: Uint8Array, tryDeflate: boolean): void => {
-    let method = STORED;
-    let out = raw;
-    if (tryDeflate && raw.length > 0) {
-      // Data that does not compress (random bytes, already compressed data) is stored at
-      // once: deflating it costs as much as the rest together and gains nothing.
-      const probe = raw.length > SAMPLE ? codec.deflate(raw.subarray(0, SAMPLE)).length < SAMPLE * 0.9 : true;
-      if (probe) {
-        const z = codec.deflate(raw);
-        if (z.length < raw.length) {
-          method = DEFLATED;
-          out = z;
-        }
-      }
-    }
-    const b = new Uint8Array(BLOCK_HEADER + out.length);
-    const dv = new DataView(b.buffer);
-    dv.setUint32(0, raw.length, true);
-    dv.setUint32(4, out.length, true);
-    dv.setUint32(8, method, true);
-    b.set(out, BLOCK_HEADER);
-    blocks.push(b);
-  };
-  block(index, true);
-  // The data stream in blocks, assembled from the chunks without one big copy of it all.
-  const scratch = new Uint8Array(BLOCK);
+  const blocks = [index];
+  let block = new Uint8Array(Math.min(BLOCK, size));
   let fill = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    const c = chunks[i];
+  for (const c of chunks) {
     const padded = (c.length + 7) & ~7;
     for (let from = 0; from < padded;) {
-      const n = Math.min(padded - from, BLOCK - fill);
+      const n = Math.min(padded - from, block.length - fill);
       const real = Math.max(0, Math.min(n, c.length - from));
-      if (real > 0) scratch.set(c.subarray(from, from + real), fill);
-      if (real < n) scratch.fill(0, fill + real, fill + n);
-      fill += n;
+      if (real > 0) block.set(c.subarray(from, from + real), fill);
+      fill += n; // the padding stays zero (a new buffer)
       from += n;
-      if (fill === BLOCK) {
-        block(scratch, true);
+      if (fill === block.length) {
+        blocks.push(block);
+        size -= block.length;
+        block = new Uint8Array(Math.min(BLOCK, size));
         fill = 0;
       }
     }
   }
-  if (fill > 0) block(scratch.subarray(0, fill), true);
+  return blocks;
+}
+
+/**
+ * Whether a block is worth deflating: data that does not compress (random bytes, compressed
+ * data) is stored at once, since deflating it costs as much as all the rest and gains nothing.
+ * A sample of it is tried first.
+ */
+function worthDeflating(raw: Uint8Array, codec: Codec): boolean {
+  if (raw.length <= SAMPLE) return raw.length > 0;
+  return codec.deflate(raw.subarray(0, SAMPLE)).length < SAMPLE * 0.9;
+}
+
+/** A block as the file holds it: the deflated bytes if given and smaller, else stored. */
+function packBlock(raw: Uint8Array, deflated: Uint8Array | null): Uint8Array {
+  const method = deflated && deflated.length < raw.length ? DEFLATED : STORED;
+  const out = method === DEFLATED ? deflated! : raw;
+  const b = new Uint8Array(BLOCK_HEADER + out.length);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, raw.length, true);
+  dv.setUint32(4, out.length, true);
+  dv.setUint32(8, method, true);
+  b.set(out, BLOCK_HEADER);
+  return b;
+}
+
+/** The file around its packed blocks: header with the payload's length, CRC and block count. */
+function fileOf(blocks: Uint8Array[], codec: Codec): Uint8Array {
   const payloadLength = blocks.reduce((n, b) => n + b.length, 0);
   const file = new Uint8Array(HEADER + payloadLength);
   let pos = HEADER;
@@ -307,15 +311,38 @@ export function encodeSnapshot(img: SystemImage, codec: Codec = FFLATE_CODEC): U
     file.set(b, pos);
     pos += b.length;
   }
-  const payload = file.subarray(HEADER);
   for (let i = 0; i < 8; i++) file[i] = SNAPSHOT_MAGIC.charCodeAt(i);
   const dv = new DataView(file.buffer);
   dv.setUint32(8, SNAPSHOT_VERSION, true);
   dv.setUint32(12, 0, true);
   dv.setUint32(16, payloadLength, true);
-  dv.setUint32(20, codec.crc32(payload), true);
+  dv.setUint32(20, codec.crc32(file.subarray(HEADER)), true);
   dv.setUint32(24, blocks.length, true);
   return file;
+}
+
+/** Writes an image as a snapshot file (see the module comment for the format). */
+export function encodeSnapshot(img: SystemImage, codec: Codec = FFLATE_CODEC): Uint8Array {
+  const raws = rawBlocks(img);
+  return fileOf(
+    raws.map((r) => packBlock(r, worthDeflating(r, codec) ? codec.deflate(r) : null)),
+    codec,
+  );
+}
+
+/**
+ * {@link encodeSnapshot} with the blocks deflated in parallel by `codec.deflateAsync` (Node's
+ * zlib does it on its thread pool); the same file.
+ */
+export async function encodeSnapshotAsync(img: SystemImage, codec: Codec): Promise<Uint8Array> {
+  const deflate = codec.deflateAsync;
+  if (!deflate) return encodeSnapshot(img, codec);
+  const raws = rawBlocks(img);
+  const outs = await Promise.all(raws.map((r) => (worthDeflating(r, codec) ? deflate(r) : Promise.resolve(null))));
+  return fileOf(
+    raws.map((r, i) => packBlock(r, outs[i])),
+    codec,
+  );
 }
 
 /** Reads a snapshot file. Returns the image, or an error that names what is wrong with it. */

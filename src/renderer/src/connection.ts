@@ -55,9 +55,9 @@ export class EngineConnection {
   }
 
   /** Connects the way this shell allows: Electron's port, else the browser host's WebSocket. */
-  static async open(): Promise<EngineConnection> {
-    if (window.corescope) return EngineConnection.openElectron(window.corescope);
-    const res = await fetch('/engine.json', { cache: 'no-store' });
+  static async open(machine: 1 | 2 = 1): Promise<EngineConnection> {
+    if (window.corescope) return EngineConnection.openElectron(window.corescope, machine);
+    const res = await fetch(machine === 2 ? '/engine.json?machine=2' : '/engine.json', { cache: 'no-store' });
     if (!res.ok) throw new Error(`the page's server has no engine (${res.status} ${res.statusText})`);
     const info = (await res.json()) as { url?: string; error?: string };
     if (typeof info.url !== 'string') throw new Error(info.error ?? 'the engine has no address');
@@ -77,17 +77,18 @@ export class EngineConnection {
   }
 
   /** Electron: the main process posts a MessagePort to the engine process (via the preload). */
-  private static async openElectron(api: CorescopeApi): Promise<EngineConnection> {
+  private static async openElectron(api: CorescopeApi, machine: 1 | 2 = 1): Promise<EngineConnection> {
     const port = new Promise<MessagePort>((resolve) => {
       const take = (e: MessageEvent): void => {
-        const data = e.data as { corescope?: string } | null;
+        const data = e.data as { corescope?: string; machine?: number } | null;
         if (e.source !== window || data?.corescope !== ENGINE_PORT_MESSAGE || !e.ports[0]) return;
+        if ((data.machine ?? 1) !== machine) return;
         window.removeEventListener('message', take);
         resolve(e.ports[0]);
       };
       window.addEventListener('message', take);
     });
-    await api.connectEngine();
+    await api.connectEngine(machine);
     return new EngineConnection(new MessagePortTransport(await port));
   }
 
