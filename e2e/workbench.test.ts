@@ -323,6 +323,44 @@ describe.skipIf(!hasChromium)('workbench in Chromium (browser host)', () => {
     await expect.poll(() => page.getByTestId('bp-row').count()).toBe(1);
     expect(errors).toEqual([]);
   });
+
+  it('checkpoints a component, rolls it back, and migrates it to machine 2 where it counts on', async () => {
+    await page.getByTestId('open').click();
+    await page.getByTestId('open-menu').getByRole('menuitem', { name: 'checkpoint', exact: true }).click();
+    await expect.poll(() => page.getByTestId('scenario').textContent(), { timeout: 20_000 }).toBe('checkpoint');
+    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 20_000 }).toBe('running');
+    // Wait for a few seconds of virtual time (the counter logs once a second).
+    await expect
+      .poll(async () => Number((await page.getByTestId('stats').textContent())?.match(/([\d.]+) s/)?.[1] ?? 0), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(2);
+    const row = page.getByTestId('component').filter({ hasText: 'init -> counter' });
+    await row.locator('xpath=..').getByTestId('checkpoint').click();
+    await expect.poll(() => page.getByTestId('checkpoint-row').count(), { timeout: 20_000 }).toBe(1);
+
+    await page.getByTestId('tab-machine2').click();
+    await page.getByTestId('m2-scenario').selectOption({ label: 'ecu2' });
+    await page.getByTestId('m2-load').click();
+    await expect.poll(() => page.getByTestId('m2-status').textContent(), { timeout: 20_000 }).toMatch(/ecu2 · running/);
+    await expect
+      .poll(() => page.getByTestId('m2-log').textContent(), { timeout: 20_000 })
+      .toContain('[init -> other] 1');
+    await page.getByTestId('m2-migrate').click();
+    // The migrated counter logs on in machine 2, from after the number it had logged.
+    await expect
+      .poll(() => page.getByTestId('m2-log').textContent(), { timeout: 30_000 })
+      .toMatch(/migrated here[\s\S]*\[init -> counter\] \d+/);
+    await expect
+      .poll(() => page.getByTestId('m2-component').allTextContents())
+      .toContainEqual(expect.stringContaining('init -> counter'));
+    await shot('machine2-migrated');
+    // Back in machine 1: roll the counter back.
+    await page.getByTestId('tab-topology').click();
+    await page.getByTestId('checkpoint-restore').click();
+    await expect.poll(() => page.getByTestId('error').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe("the Electron build's engine entry (out/main/engine.js)", () => {

@@ -373,7 +373,12 @@ export class TimeTravel {
     }
     const err = m.dbg.loadState({ ...dbgState, lastStop: null });
     if (err) return `replay: ${err}`;
-    m.dbg.markStopped({ reason: 'pause', thread: null, pc: null, message: `at position ${machine.position}` });
+    m.dbg.markStopped({
+      reason: 'pause',
+      thread: null,
+      pc: null,
+      message: `went to ${machine.seconds.toFixed(6)} s of virtual time`,
+    });
     return m;
   }
 
