@@ -280,6 +280,7 @@ export class Core implements KernelClient {
     const phys = this.kernel.allocPhys(size, `ROM ${name}`);
     if (phys === null) return `out of memory for ROM module "${name}" (${data.length} bytes)`;
     this.kernel.m.bus.u8.set(data, phys - RAM_BASE);
+    this.kernel.m.bus.markWritten(phys - RAM_BASE, data.length);
     const ds = this.newDataspace('rom', phys, data.length, false, null, null, `rom:${name}`);
     if (old) {
       old.ds = ds;

@@ -37,6 +37,7 @@ import {
   type CoreReply,
   type CoreServer,
   type Mapping,
+  PageMapping,
   type PendingCall,
   type Region,
   type RegionMap,
@@ -216,6 +217,7 @@ export class Kernel implements TrapEnv {
     const base = this.phys.alloc(size, align);
     if (base === null) return null;
     this.m.bus.u8.fill(0, base - RAM_BASE, base - RAM_BASE + size);
+    this.m.bus.markWritten(base - RAM_BASE, size);
     this.frames.set(base, { size, owner });
     return base;
   }
@@ -227,6 +229,7 @@ export class Kernel implements TrapEnv {
     // Free RAM is kept zero (as allocation hands it out), so that RAM outside `frames` is all
     // zero and snapshots of a running system need only look at the allocated frames.
     this.m.bus.u8.fill(0, base - RAM_BASE, base - RAM_BASE + f.size);
+    this.m.bus.markWritten(base - RAM_BASE, f.size);
     this.phys.release(base, f.size);
   }
 
@@ -814,6 +817,7 @@ export class Kernel implements TrapEnv {
       i32[(dst + UTCB.CAPS + 4 * i) >>> 2] = obj ? (this.grant(to.pd, obj) ?? SEL.INVALID) : SEL.INVALID;
     }
     i32[(dst + UTCB.BADGE) >>> 2] = badge;
+    bus.markWritten(dst, UTCB.DATA + len);
     return SYS_RESULT.OK;
   }
 
@@ -851,6 +855,7 @@ export class Kernel implements TrapEnv {
       bus.i32[(u + UTCB.CAPS + 4 * i) >>> 2] = obj ? (this.grant(t.pd, obj) ?? SEL.INVALID) : SEL.INVALID;
     }
     bus.i32[(u + UTCB.BADGE) >>> 2] = badge;
+    bus.markWritten(u, UTCB.DATA + len);
   }
 
   /**
@@ -1158,12 +1163,14 @@ export class Kernel implements TrapEnv {
       pd.l0Tables.set(l1, f);
       pd.tableFrames.push(f);
       i32[(pd.root - RAM_BASE + l1 * 4) >>> 2] = ((f >>> 12) << 10) | PTE_V;
+      this.m.bus.markWritten(pd.root - RAM_BASE + l1 * 4, 4);
     }
     const old = pd.mappings.get(vpage);
     if (old) this.unmap(old);
     const flags = PTE_V | PTE_U | PTE_R | PTE_A | (writeable ? PTE_W | PTE_D : 0) | (executable ? PTE_X : 0);
     i32[(table - RAM_BASE + ((va >>> 12) & 0x3ff) * 4) >>> 2] = (Math.floor(phys / 0x1000) << 10) | flags | 0;
-    const m: Mapping = { pd, vpage, phys, via };
+    this.m.bus.markWritten(table - RAM_BASE + ((va >>> 12) & 0x3ff) * 4, 4);
+    const m: Mapping = new PageMapping(pd, vpage, phys, via);
     pd.mappings.set(vpage, m);
     for (const r of via) r.mappings.add(m);
     this.onMapChange?.(pd, vpage, phys);
@@ -1178,7 +1185,10 @@ export class Kernel implements TrapEnv {
     for (const r of m.via) r.mappings.delete(m);
     const va = m.vpage * 0x1000;
     const table = pd.l0Tables.get((va >>> 22) & 0x3ff);
-    if (table !== undefined) this.m.bus.i32[(table - RAM_BASE + ((va >>> 12) & 0x3ff) * 4) >>> 2] = 0;
+    if (table !== undefined) {
+      this.m.bus.i32[(table - RAM_BASE + ((va >>> 12) & 0x3ff) * 4) >>> 2] = 0;
+      this.m.bus.markWritten(table - RAM_BASE + ((va >>> 12) & 0x3ff) * 4, 4);
+    }
     for (const { hart } of this.cpus) {
       hart.tlb.flush(va | 0, pd.asid);
       hart.dropFast(pd.asid, m.vpage);

@@ -248,6 +248,19 @@ export interface Mapping {
   via: Region[];
 }
 
+/**
+ * An installed page-table entry (what the kernel creates; see {@link Mapping}). A class, so
+ * that snapshots know it and save it compactly: a system has one per mapped page.
+ */
+export class PageMapping implements Mapping {
+  constructor(
+    readonly pd: Pd,
+    readonly vpage: number,
+    readonly phys: number,
+    readonly via: Region[],
+  ) {}
+}
+
 export interface PendingFault {
   thread: Thread;
   addr: number;

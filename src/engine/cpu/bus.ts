@@ -42,6 +42,11 @@ export const PAGE_RESERVED = 2;
 export const PAGE_HOOKED = 4;
 /** `pageFlags` bit: a load watch (debugger read watchpoint) is on this page. */
 export const PAGE_LOAD_HOOKED = 8;
+/**
+ * `pageFlags` bit: the first store to this page since {@link Bus.trackWrites} is to be noted
+ * (reverse execution's snapshots look only at written pages). Cleared by that store.
+ */
+export const PAGE_TRACKED = 16;
 
 /**
  * Asked before a hart loads `width` bytes at `paddr` from a page with PAGE_LOAD_HOOKED. True
@@ -86,6 +91,8 @@ export class Bus {
   private storeWatches = new Map<number, StoreWatch[]>(); // keyed by RAM page number
   private loadWatches = new Map<number, LoadWatch[]>(); // keyed by RAM page number
   observer: StoreObserver | null = null;
+  /** Pages written since {@link trackWrites}; null until it is first called. */
+  private written: Set<number> | null = null;
 
   constructor(ramSize: number) {
     if (ramSize <= 0 || ramSize % 4096 !== 0 || ramSize > 0x7000_0000) {
@@ -279,9 +286,35 @@ export class Bus {
     return m.device.write(paddr - m.base, width, value);
   }
 
+  /**
+   * Starts noting which RAM pages are written: every page gets PAGE_TRACKED, which keeps it out
+   * of the harts' fast write TLBs until its first store (the machine drops their write entries).
+   * Returns the pages written since the last call (null on the first).
+   */
+  trackWrites(): Set<number> | null {
+    const was = this.written;
+    this.written = new Set();
+    const f = this.pageFlags;
+    for (let p = 0; p < f.length; p++) f[p] |= PAGE_TRACKED;
+    return was;
+  }
+
+  /** Notes that RAM bytes `[i, i + len)` (RAM index) were written other than by a hart's store. */
+  markWritten(i: number, len: number): void {
+    const w = this.written;
+    if (w === null || len <= 0) return;
+    for (let p = i >>> 12; p <= (i + len - 1) >>> 12; p++) w.add(p);
+  }
+
   /** Stores into RAM at index `i`, honouring the page's flags (code, reservations, hooks). */
   writeRamSlow(i: number, width: number, value: number): void {
     const flags = this.pageFlags[i >>> 12] | (width > 1 ? this.pageFlags[(i + width - 1) >>> 12] : 0);
+    if (flags & PAGE_TRACKED) {
+      for (let p = i >>> 12; p <= (i + width - 1) >>> 12; p++) {
+        this.written!.add(p);
+        this.pageFlags[p] &= ~PAGE_TRACKED;
+      }
+    }
     if (flags & (PAGE_CODE | PAGE_RESERVED) && this.observer) this.observer.ramStore(i, width, flags);
     for (let k = 0; k < width; k++) this.u8[i + k] = (value >>> (8 * k)) & 0xff;
     if (flags & PAGE_HOOKED) {
@@ -304,6 +337,7 @@ export class Bus {
         }
       }
       this.u8.set(bytes, i);
+      this.markWritten(i, bytes.length);
       return true;
     }
     const r = paddr - BOOT_ROM_BASE;

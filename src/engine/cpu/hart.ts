@@ -427,6 +427,11 @@ export class Hart {
   }
 
   /** Drops fast write entries that point at RAM page `page` (it just got a flag). */
+  /** Drops every fast write entry (pages got a flag in bulk: see `Bus.trackWrites`). */
+  dropAllWrites(): void {
+    for (const f of this.fastSpaces.values()) f.wTag.fill(-1);
+  }
+
   dropWritePage(page: number): void {
     for (const f of this.fastSpaces.values()) f.dropWritesTo(page);
   }

@@ -508,6 +508,17 @@ export class Machine implements HartHost, StoreObserver {
     return this.roundCycle / this.config.cpuHz;
   }
 
+  /**
+   * Starts noting which RAM pages are written (by harts, the loader, the debugger, and the
+   * kernel, which says so with `Bus.markWritten`); returns the pages written since the last
+   * call, or null on the first.
+   */
+  trackWrites(): Set<number> | null {
+    const was = this.bus.trackWrites();
+    for (const h of this.harts) h.dropAllWrites();
+    return was;
+  }
+
   /** Drops every decoded page (after bulk loads). */
   flushDecoded(): void {
     this.ramDecoded.fill(undefined);

@@ -18,7 +18,7 @@
  * Snapshots share unchanged RAM pages with the one before (see `captureSystem`), and the ring
  * drops its oldest ones to stay within its memory budget.
  */
-import { RAM_BASE } from '../cpu/bus';
+import { RAM_BASE, type Bus } from '../cpu/bus';
 import type { System } from '../core/system';
 import { PAGE } from '../snapshot/graph';
 import { allocatedPages, captureSystem, restoreSystem, type SystemImage } from '../snapshot/system_image';
@@ -55,6 +55,8 @@ interface Checkpoint {
   traceCount: number;
   /** Cycles the machine had executed then (not idle). */
   work: number;
+  /** The RAM it was taken of (writes to it are tracked from then on). */
+  bus: Bus;
   bytes: number;
 }
 
@@ -130,9 +132,11 @@ export class TimeTravel {
     const last = this.checkpoints[this.checkpoints.length - 1];
     if (!force && sys.machine.executed < this.nextAt) return null;
     if (last && last.at === at) return null;
+    // The pages written since the last snapshot; tracking starts over for the next one.
+    const written = sys.machine.trackWrites();
     const img = captureSystem(sys, null, {
       previous: last?.img ?? null,
-      changedRam: last ? this.candidatePages(sys, last.img) : null,
+      changedRam: last ? this.candidatePages(sys, last, written) : null,
       changedBuffers: last ? sys.kernel.trace.pagesWrittenSince(last.traceCount) : null,
     });
     if (typeof img === 'string') return img;
@@ -142,6 +146,7 @@ export class TimeTravel {
       inputs: this.inputs.length,
       traceCount: sys.kernel.trace.count,
       work: sys.machine.executed,
+      bus: sys.machine.bus,
       bytes: ownBytes(img, last?.img ?? null),
     });
     this.nextAt = sys.machine.executed + this.intervalCycles;
@@ -171,15 +176,21 @@ export class TimeTravel {
   }
 
   /**
-   * RAM pages that may have changed since `prev` was taken: the allocated frames (the only RAM
-   * guests and core write; free RAM is kept zero), the pages that were not zero then, and pages
-   * the debugger wrote by physical address.
+   * RAM pages that may have changed since `prev` was taken. If `prev` is of this very machine
+   * and its writes were tracked since (see `Machine.trackWrites`): the pages written. Else (the
+   * first snapshot after a travel or load): the allocated frames (the only RAM guests and core
+   * write; free RAM is kept zero), the pages that were not zero then, and pages the debugger
+   * wrote by physical address.
    */
-  private candidatePages(sys: System, prev: SystemImage): Set<number> {
+  private candidatePages(sys: System, prev: Checkpoint, written: Set<number> | null): Set<number> {
+    if (written !== null && prev.bus === sys.machine.bus) {
+      this.writtenPages.clear();
+      return written;
+    }
     const pages = new Set(this.writtenPages);
     this.writtenPages.clear();
     for (const p of allocatedPages(sys)) pages.add(p);
-    prev.ram.forEach((page, p) => {
+    prev.img.ram.forEach((page, p) => {
       if (page) pages.add(p);
     });
     return pages;

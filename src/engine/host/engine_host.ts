@@ -638,12 +638,8 @@ export class EngineHost {
     budgetBytes: undefined as number | undefined,
   };
 
-  /** Moves to a moment reverse execution reached; reports it as a stop. */
-  private arrive(s: Session, m: Moment | string, field?: string): null {
-    if (typeof m === 'string') return fail('failed', m, field);
-    const data = m.sys.core.romData('config');
-    this.adopt(m.sys, m.dbg, { name: s.name, file: s.file, config: data ? utf8Decode(data) : s.config }, [], s.travel);
-    const sys = m.sys;
+  /** Tells the clients that the system is at another moment now (see the 'travelled' event). */
+  private emitTravelled(sys: System): void {
     this.emit({
       kind: 'travelled',
       position: sys.machine.position,
@@ -651,6 +647,15 @@ export class EngineHost {
       traceCount: sys.kernel.trace.count,
       logLines: sys.core.logLines.length,
     });
+  }
+
+  /** Moves to a moment reverse execution reached; reports it as a stop. */
+  private arrive(s: Session, m: Moment | string, field?: string): null {
+    if (typeof m === 'string') return fail('failed', m, field);
+    const data = m.sys.core.romData('config');
+    this.adopt(m.sys, m.dbg, { name: s.name, file: s.file, config: data ? utf8Decode(data) : s.config }, [], s.travel);
+    const sys = m.sys;
+    this.emitTravelled(sys);
     const stop = m.dbg.lastStop ?? { reason: 'pause' as const, thread: null, pc: null, message: 'went back' };
     this.onStop(stop);
     return null;
@@ -691,13 +696,7 @@ export class EngineHost {
       { name, file: extra?.file ?? path, config: extra?.config ?? (data ? utf8Decode(data) : '') },
       [],
     );
-    this.emit({
-      kind: 'travelled',
-      position: sys.machine.position,
-      timeUs: sys.machine.cycles / (sys.machine.config.cpuHz / 1e6),
-      traceCount: sys.kernel.trace.count,
-      logLines: sys.core.logLines.length,
-    });
+    this.emitTravelled(sys);
     return { name };
   }
 

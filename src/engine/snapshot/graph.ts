@@ -47,6 +47,7 @@ export type GraphRecord =
   | { k: 'm'; e: Value[] } // key, value, key, value, ...
   | { k: 's'; e: Value[] }
   | { k: 't'; t: TypedName; b: number; o: number; l: number } // view of blob b
+  | { k: 'p'; c: string; v: (Value | { l: Value[] })[] } // packed object of class c: field values in order
   | { k: 'b'; b: number }; // ArrayBuffer: blob b
 
 export interface EncodedGraph {
@@ -98,6 +99,12 @@ export interface GraphSchema {
   readonly constants: ReadonlyMap<string, object>;
   /** Class name → hook fields: not saved, set to the given default on load. */
   readonly hooks: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+  /**
+   * Class name → its fields, for small objects a system holds thousands of (page mappings):
+   * saved as their field values in this order, without names; `inline` fields hold arrays that
+   * nothing else refers to, saved as lists within the record.
+   */
+  readonly packed?: ReadonlyMap<string, { fields: readonly string[]; inline: readonly string[] }>;
 }
 
 /** Reverse lookups of a schema, built once per schema. */
@@ -186,6 +193,49 @@ export function unpage(pages: (Uint8Array | null)[], into: Uint8Array, fresh = f
   }
 }
 
+const ROOT = 0;
+const FIELD = 1;
+const INDEX = 2;
+const MAP_KEY = 3;
+const MAP_VALUE = 4;
+const ITEM = 5;
+type WhereKind = typeof ROOT | typeof FIELD | typeof INDEX | typeof MAP_KEY | typeof MAP_VALUE | typeof ITEM;
+
+/** A link of a value's path: the container it is in, and how it is found there. */
+interface Where {
+  up: Where | null;
+  kind: WhereKind;
+  key: unknown;
+}
+
+interface Pending extends Where {
+  obj: object;
+  id: number;
+}
+
+/** "kernel.pds.get(7).mappings.get(16).via[0]" for people. */
+function pathOf(w: Where): string {
+  const parts: string[] = [];
+  for (let at: Where | null = w; at; at = at.up) {
+    const k = at.key;
+    const shown = typeof k === 'object' && k !== null ? '#object' : String(k);
+    parts.push(
+      at.kind === ROOT
+        ? shown
+        : at.kind === FIELD
+          ? `.${shown}`
+          : at.kind === INDEX
+            ? `[${shown}]`
+            : at.kind === MAP_KEY
+              ? `.key(${shown})`
+              : at.kind === MAP_VALUE
+                ? `.get(${shown})`
+                : `.item(${shown})`,
+    );
+  }
+  return parts.reverse().join('');
+}
+
 /**
  * Encodes the graph reachable from `roots`. `externals` names objects that are saved elsewhere
  * (they are written as their name). `previous` (an earlier encoding of the same system) lets
@@ -203,7 +253,7 @@ export function encodeGraph(
   const records: GraphRecord[] = [];
   const blobs: Blob[] = [];
   const bufferIds = new Map<ArrayBuffer, number>();
-  const pending: { obj: object; path: string; id: number }[] = [];
+  const pending: Pending[] = [];
 
   const blobOf = (buf: ArrayBuffer): number => {
     let b = bufferIds.get(buf);
@@ -225,7 +275,9 @@ export function encodeGraph(
     return b;
   };
 
-  const value = (v: unknown, path: string): Value => {
+  // Where a value is (for error messages only): built lazily from these links, since making a
+  // path string for each of thousands of values costs more than encoding them.
+  const value = (v: unknown, up: Where | null, kind: WhereKind, key: unknown): Value => {
     switch (typeof v) {
       case 'number':
         if (Number.isNaN(v)) return { n: 'NaN' };
@@ -241,7 +293,9 @@ export function encodeGraph(
       case 'function': {
         const name = ix.fnName.get(v);
         if (name === undefined) {
-          throw new GraphError(`${path} is a function that is not part of the engine's code (${describeFn(v)})`);
+          throw new GraphError(
+            `${pathOf({ up, kind, key })} is a function that is not part of the engine's code (${describeFn(v)})`,
+          );
         }
         return { f: name };
       }
@@ -256,23 +310,23 @@ export function encodeGraph(
           id = records.length;
           ids.set(v, id);
           records.push({ k: 'a', e: [] }); // placeholder, filled below
-          pending.push({ obj: v, path, id });
+          pending.push({ obj: v, id, up, kind, key });
         }
         return { r: id };
       }
       default:
-        throw new GraphError(`${path} is a ${typeof v}, which snapshots cannot hold`);
+        throw new GraphError(`${pathOf({ up, kind, key })} is a ${typeof v}, which snapshots cannot hold`);
     }
   };
 
   const rootIds = roots.map(([name, obj]) => {
-    const v = value(obj, name);
+    const v = value(obj, null, ROOT, name);
     if (typeof v !== 'object' || v === null || !('r' in v)) throw new GraphError(`root ${name} is not an object`);
     return v.r;
   });
-  while (pending.length) {
-    const { obj, path, id } = pending.shift()!;
-    records[id] = encodeRecord(obj, path, value, blobOf, ix, schema);
+  for (let n = 0; n < pending.length; n++) {
+    const at = pending[n];
+    records[at.id] = encodeRecord(at.obj, at, value, blobOf, ix, schema);
   }
   return { roots: rootIds, records, blobs, sources: bufferIds };
 }
@@ -284,22 +338,22 @@ function describeFn(f: unknown): string {
 
 function encodeRecord(
   obj: object,
-  path: string,
-  value: (v: unknown, path: string) => Value,
+  here: Where,
+  value: (v: unknown, up: Where | null, kind: WhereKind, key: unknown) => Value,
   blobOf: (b: ArrayBuffer) => number,
   ix: SchemaIndex,
   schema: GraphSchema,
 ): GraphRecord {
   if (Array.isArray(obj)) {
     const e: Value[] = new Array(obj.length);
-    for (let i = 0; i < obj.length; i++) e[i] = value(obj[i], `${path}[${i}]`);
+    for (let i = 0; i < obj.length; i++) e[i] = value(obj[i], here, INDEX, i);
     return { k: 'a', e };
   }
   if (obj instanceof Map) {
     const e: Value[] = [];
     let i = 0;
     for (const [k, v] of obj) {
-      e.push(value(k, `${path}.key(${i})`), value(v, `${path}.get(${typeof k === 'object' ? `#${i}` : String(k)})`));
+      e.push(value(k, here, MAP_KEY, i), value(v, here, MAP_VALUE, typeof k === 'object' ? `#${i}` : k));
       i++;
     }
     return { k: 'm', e };
@@ -307,14 +361,14 @@ function encodeRecord(
   if (obj instanceof Set) {
     const e: Value[] = [];
     let i = 0;
-    for (const v of obj) e.push(value(v, `${path}.item(${i++})`));
+    for (const v of obj) e.push(value(v, here, ITEM, i++));
     return { k: 's', e };
   }
   if (obj instanceof ArrayBuffer) return { k: 'b', b: blobOf(obj) };
   if (ArrayBuffer.isView(obj)) {
     const t = obj.constructor.name as TypedName;
     if (!(t in TYPED) || !(obj.buffer instanceof ArrayBuffer))
-      throw new GraphError(`${path} is a ${t}, which snapshots cannot hold`);
+      throw new GraphError(`${pathOf(here)} is a ${t}, which snapshots cannot hold`);
     const bpe = TYPED[t].BYTES;
     return { k: 't', t, b: blobOf(obj.buffer), o: obj.byteOffset, l: obj.byteLength / bpe };
   }
@@ -325,15 +379,30 @@ function encodeRecord(
     const name = ix.classOf.get(proto);
     if (name === undefined) {
       const ctor = (proto as { constructor?: { name?: string } }).constructor?.name ?? '?';
-      throw new GraphError(`${path} is an instance of class ${ctor}, which snapshots do not know`);
+      throw new GraphError(`${pathOf(here)} is an instance of class ${ctor}, which snapshots do not know`);
     }
     c = name;
+  }
+  const packed = c ? schema.packed?.get(c) : undefined;
+  if (packed) {
+    const o = obj as Record<string, unknown>;
+    const v: (Value | { l: Value[] })[] = [];
+    for (const key of packed.fields) {
+      const x = o[key];
+      if (packed.inline.includes(key) && Array.isArray(x)) {
+        const inner: Where = { up: here, kind: FIELD, key };
+        const l: Value[] = new Array(x.length);
+        for (let i = 0; i < x.length; i++) l[i] = value(x[i], inner, INDEX, i);
+        v.push({ l });
+      } else v.push(value(x, here, FIELD, key));
+    }
+    return { k: 'p', c, v };
   }
   const hooks = c ? schema.hooks.get(c) : undefined;
   const f: (string | Value)[] = [];
   for (const key of Object.keys(obj)) {
     if (hooks && key in hooks) continue;
-    f.push(key, value((obj as Record<string, unknown>)[key], `${path}.${key}`));
+    f.push(key, value((obj as Record<string, unknown>)[key], here, FIELD, key));
   }
   return { k: 'o', c, f };
 }
@@ -383,6 +452,12 @@ export function decodeGraph(g: EncodedGraph, schema: GraphSchema, externals: Rea
           if (!ctor) bad(`record ${i}: unknown class ${String(r.c)}`);
           objs[i] = Object.create(ctor!.prototype as object);
         }
+        break;
+      }
+      case 'p': {
+        const ctor = schema.classes.get(r.c);
+        if (!ctor || !schema.packed?.has(r.c)) bad(`record ${i}: unknown packed class ${String(r.c)}`);
+        objs[i] = Object.create(ctor!.prototype as object);
         break;
       }
       case 'a':
@@ -453,6 +528,20 @@ export function decodeGraph(g: EncodedGraph, schema: GraphSchema, externals: Rea
           if (typeof key !== 'string' || key === '__proto__') bad(`record ${i}: bad field name`);
           target[key as string] = value(r.f[j + 1] as Value, `record ${i} (${r.c || 'object'}).${String(key)}`);
         }
+        break;
+      }
+      case 'p': {
+        const spec = schema.packed!.get(r.c)!;
+        if (!Array.isArray(r.v) || r.v.length !== spec.fields.length) bad(`record ${i}: bad packed fields`);
+        const target = o as Record<string, unknown>;
+        spec.fields.forEach((key, j) => {
+          const x = r.v[j];
+          if (spec.inline.includes(key)) {
+            if (typeof x !== 'object' || x === null || !('l' in x) || !Array.isArray(x.l))
+              bad(`record ${i} (${r.c}).${key}: not a list`);
+            target[key] = (x as { l: Value[] }).l.map((e, n) => value(e, `record ${i} (${r.c}).${key}[${n}]`));
+          } else target[key] = value(x as Value, `record ${i} (${r.c}).${key}`);
+        });
         break;
       }
       case 'a': {

@@ -106,6 +106,8 @@ function build(): GraphSchema {
       // The debugger's trace listener.
       ['trace.TraceBuffer', { listener: null }],
     ]),
+    // One per mapped page: 20 MiB of RAM in use is 5,000 of them.
+    packed: new Map([['kernelObjects.PageMapping', { fields: ['pd', 'vpage', 'phys', 'via'], inline: ['via'] }]]),
   };
 }
 
