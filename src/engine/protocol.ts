@@ -316,6 +316,8 @@ export const TopologySchema = v.strictObject({
       parent: v.nullable(Id),
       /** Init's child name, if it is one of init's children. */
       child: v.nullable(Label),
+      /** It runs under the checkpointing runtime (checkpoint="yes"): it can be checkpointed. */
+      checkpointable: v.optional(bool),
       ram: Quota,
       caps: Quota,
       threads: list(ThreadInfoSchema, 1 << 16),

@@ -501,6 +501,10 @@ describe('components: checkpoint, roll back, migrate to a second machine', () =>
     const a = newHost();
     const ca = connect(a);
     await ca.call({ kind: 'load', path: join(SCENARIO_ROOT, 'checkpoint.xml') });
+    // The topology says which components can be checkpointed (those under the runtime).
+    const topo = await ca.call({ kind: 'topology' });
+    expect(topo.pds.find((p) => p.child === 'counter')?.checkpointable).toBe(true);
+    expect(topo.pds.find((p) => p.child === 'ticker')?.checkpointable).toBeUndefined();
     const counted = (h: EngineHost, who: string) =>
       h
         .system!.transcript()

@@ -122,6 +122,7 @@ export function topology(sys: System): Topology {
       label: pd.label,
       parent: child ? null : (owner?.id ?? null),
       child: child?.name ?? null,
+      ...(child?.runtime ? { checkpointable: true } : {}),
       ram: { used: pd.ram.used, limit: pd.ram.limit },
       caps: { used: pd.capQuota.used, limit: pd.capQuota.limit },
       threads: [...pd.threads].map((t) => threadInfo(sys, t)),
