@@ -24,6 +24,7 @@ import {
   kindText,
   layoutRegions,
   layoutSpans,
+  firstAddress,
   mappedPages,
   ownerColour,
   pageChunks,
@@ -728,5 +729,17 @@ describe('physicalModel', () => {
     expect(m.extent).toEqual({ from: 0xf000_0000, to: SPACE_END });
     const empty = physicalModel({ ram: { base: 0x8000_0000, size: 0x1000 }, ranges: [], devices: [] });
     expect(empty.extent).toEqual({ from: 0x8000_0000, to: 0x8000_1000 });
+  });
+});
+
+describe('where the hex view opens', () => {
+  it('on the lowest mapped page, else the lowest region, else nowhere', () => {
+    expect(firstAddress(demoTree())).toBe(0x10000);
+    const unmapped = map('address space', 'a', SPACE_END, [
+      region(0x5000_0000, 0x1000, { kind: 'ram' }),
+      region(0x2000_0000, 0x1000, { kind: 'ram' }),
+    ]);
+    expect(firstAddress(unmapped)).toBe(0x2000_0000);
+    expect(firstAddress(map('address space', 'b', SPACE_END, []))).toBeNull();
   });
 });

@@ -398,6 +398,17 @@ export function mappedPages(rows: readonly RegionRow[]): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
+/**
+ * Where the hex view starts for a PD: its lowest mapped page (memory that reads), else the
+ * start of its lowest region, else null (nothing attached).
+ */
+export function firstAddress(tree: RegionMapInfo): number | null {
+  const { rows } = flattenMap(tree);
+  const pages = mappedPages(rows);
+  if (pages.length) return pages[0] * PAGE_SIZE;
+  return rows.length ? Math.min(...rows.map((r) => r.start)) : null;
+}
+
 /** Runs of consecutive pages as address ranges (`pages` sorted; duplicates allowed). */
 export function pageRuns(pages: readonly number[]): Span[] {
   const runs: Span[] = [];

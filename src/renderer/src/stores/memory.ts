@@ -13,6 +13,7 @@ import {
   type PhysicalMap,
   type TraceEventInfo,
 } from '../../../engine/protocol';
+import { firstAddress } from '../memory/model';
 import { useSession } from './session';
 import { useTopology } from './topology';
 
@@ -58,6 +59,8 @@ export const useMemory = defineStore('memory', () => {
     }
     map.value = await session.call({ kind: 'memoryMap', pd });
     faults.value = (byPd.get(pd) ?? []).slice(-FAULTS_PER_PD);
+    // A PD just selected: the hex view opens on memory that reads, not on unmapped address 0.
+    if (address.value === null) address.value = firstAddress(map.value.tree);
   }
 
   watch(
