@@ -8,7 +8,7 @@
 import { RAM_BASE } from '../cpu/bus';
 import type { CoreSession } from '../core/core';
 import type { RouteRule } from '../core/init/config';
-import type { Child } from '../core/init/init';
+import type { Child, ChildSession } from '../core/init/init';
 import {
   RpcObject,
   SignalContext,
@@ -78,20 +78,23 @@ function sessionOfObject(sys: System, obj: KObject): SessionInfo | null {
   if (core) return coreSessionInfo(core);
   for (const c of sys.init.children.values()) {
     const s = c.sessions.get(obj as RpcObject);
-    if (s && s.server) {
-      return {
-        id: s.obj.id,
-        service: s.service,
-        label: s.label,
-        client: c.pd.id,
-        server: s.server.pd.id,
-        ram: s.ram,
-        caps: s.caps,
-        args: '',
-      };
-    }
+    if (s && s.server) return serverSessionInfo(c, s, s.server);
   }
   return null;
+}
+
+/** A session a child opened at another child (a server): init's record of it. */
+function serverSessionInfo(client: Child, s: ChildSession, server: Child): SessionInfo {
+  return {
+    id: s.obj.id,
+    service: s.service,
+    label: s.label,
+    client: client.pd.id,
+    server: server.pd.id,
+    ram: s.ram,
+    caps: s.caps,
+    args: '',
+  };
 }
 
 function coreSessionInfo(s: CoreSession): SessionInfo {
@@ -135,19 +138,7 @@ export function topology(sys: System): Topology {
   for (const c of sys.init.children.values()) {
     if (!c.pdSession) continue;
     for (const rule of c.start.route ?? sys.init.config?.defaultRoute ?? []) routes.push(routeInfo(c.pd.id, rule));
-    for (const s of c.sessions.values()) {
-      if (s.server)
-        sessions.push({
-          id: s.obj.id,
-          service: s.service,
-          label: s.label,
-          client: c.pd.id,
-          server: s.server.pd.id,
-          ram: s.ram,
-          caps: s.caps,
-          args: '',
-        });
-    }
+    for (const s of c.sessions.values()) if (s.server) sessions.push(serverSessionInfo(c, s, s.server));
     for (const name of c.announced.keys()) services.push({ name, server: c.pd.id });
   }
   return { pds, sessions, services, routes };

@@ -180,18 +180,24 @@ export const useSession = defineStore('session', () => {
     useTopology().set(await call({ kind: 'topology' }));
   }
 
-  /** Runs reverse-execution work, showing it as progress. */
-  async function travelling(what: string, cmd: Command): Promise<void> {
-    if (running.value) await pause();
+  /**
+   * Runs `work` with the machine paused, showing `what` as progress. A failing command was
+   * shown already (by `call`).
+   */
+  async function whilePaused(what: string, work: () => Promise<unknown>): Promise<void> {
     busy.value = what;
     try {
-      await call(cmd);
+      if (running.value) await pause();
+      await work();
     } catch {
       // shown by call
     } finally {
       busy.value = null;
     }
   }
+
+  /** Reverse-execution work: the stop and 'travelled' events that follow update the views. */
+  const travelling = (what: string, cmd: Command) => whilePaused(what, () => call(cmd));
 
   /** Steps the selected thread back one instruction. */
   async function reverseStep(): Promise<void> {
@@ -205,23 +211,14 @@ export const useSession = defineStore('session', () => {
   /** Moves the whole system to virtual time `us` (a moment of the recorded history). */
   const travelTo = (us: number) => travelling(`going to ${formatUs(us)}…`, { kind: 'travel', timeUs: us });
 
-  async function saveSnapshot(path: string): Promise<void> {
-    if (running.value) await pause();
-    busy.value = `saving ${path}…`;
-    try {
+  const saveSnapshot = (path: string) =>
+    whilePaused(`saving ${path}…`, async () => {
       const r = await call({ kind: 'snapshotSave', path });
       useConsole().note(`saved snapshot ${r.path} (${(r.bytes / 1048576).toFixed(1)} MiB)`);
-    } catch {
-      // shown by call
-    } finally {
-      busy.value = null;
-    }
-  }
+    });
 
-  async function loadSnapshot(path: string): Promise<void> {
-    busy.value = `loading ${path}…`;
-    try {
-      if (running.value) await pause();
+  const loadSnapshot = (path: string) =>
+    whilePaused(`loading ${path}…`, async () => {
       const r = await call({ kind: 'snapshotLoad', path });
       scenario.value = r.name;
       history.value = [];
@@ -233,12 +230,7 @@ export const useSession = defineStore('session', () => {
       useConsole().note(`loaded snapshot ${path}`);
       await refresh();
       timeline.value = await call({ kind: 'history' });
-    } catch {
-      // shown by call
-    } finally {
-      busy.value = null;
-    }
-  }
+    });
 
   const run = () => call({ kind: 'run' }).catch(() => {});
   const pause = () => call({ kind: 'pause' }).catch(() => {});
