@@ -147,6 +147,8 @@ export const useSession = defineStore('session', () => {
     useTopology().set(await call({ kind: 'topology' }));
     await useThreads().refresh();
     await useBreakpoints().refresh();
+    // The recorded history (a page that connects to an engine stopped somewhere needs it too).
+    timeline.value = await call({ kind: 'history' });
     // A freshly loaded scenario starts running, as `npm start` promises.
     if (s.instructions === 0) await call({ kind: 'run' });
   }
@@ -229,7 +231,6 @@ export const useSession = defineStore('session', () => {
       useMemory().reset();
       useConsole().note(`loaded snapshot ${path}`);
       await refresh();
-      timeline.value = await call({ kind: 'history' });
     });
 
   const run = () => call({ kind: 'run' }).catch(() => {});
